@@ -1,0 +1,19 @@
+// `npm start`: builds what it serves (incrementally), then runs `roamline serve` in development
+// mode on the embedded SQLite database unless DATABASE_URL says otherwise.
+import { spawn, spawnSync } from 'node:child_process';
+
+const env = { ...process.env, ROAMLINE_ENV: process.env.ROAMLINE_ENV ?? 'development' };
+
+function run(label, command, args) {
+  console.log(`[roamline] ${label} ...`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env });
+  if (result.status !== 0) {
+    console.error(`[roamline] ${label} failed`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+run('building the server', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+const server = spawn(process.execPath, ['--enable-source-maps', 'dist/src/cli/main.js', 'serve'], { stdio: 'inherit', env });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code) => process.exit(code ?? 0));

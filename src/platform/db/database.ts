@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver,
+  type DatabaseConnection, type Driver, type Transaction,
+} from 'kysely';
+import pg from 'pg';
+import type { Tables } from './schema.js';
+import { assert } from '../assert.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Tables>;
+export type Tx = Transaction<Tables>;
+/** Anything a repository can run a query on: the database or an open transaction. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL pool size (default 10). */
+  readonly poolSize?: number;
+  /** SQLite busy timeout in milliseconds (default 5000). */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * SQLite's default `BEGIN` is deferred: a transaction that reads and then writes can fail with
+ * SQLITE_BUSY when another process wrote in between. `BEGIN IMMEDIATE` takes the write lock first.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqliteConfig: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(sqliteConfig);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.sqliteConfig);
+  }
+}
+
+let pgTypesConfigured = false;
+
+function configurePgTypes(): void {
+  if (pgTypesConfigured) return;
+  pgTypesConfigured = true;
+  // int8 (bigint) arrives as a string by default; every bigint we store is a safe integer.
+  pg.types.setTypeParser(20, (value: string) => {
+    const n = Number(value);
+    assert(Number.isSafeInteger(n), `bigint ${value} exceeds the safe integer range`);
+    return n;
+  });
+}
+
+export function sqlitePathOf(url: string): string {
+  assert(url.startsWith('file:'), 'SQLite URLs start with file:');
+  const path = url.slice('file:'.length);
+  return path === ':memory:' ? path : resolve(path);
+}
+
+/** Opens the database named by `url`: `file:<path>` for SQLite, `postgres://...` for PostgreSQL. */
+export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
+  if (url.startsWith('file:')) {
+    const path = sqlitePathOf(url);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SqliteDatabase(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  configurePgTypes();
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
+
+function isRetryable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && (RETRYABLE_PG_CODES.has(code) || code === 'SQLITE_BUSY'));
+}
+
+/**
+ * Runs `work` in one transaction, retrying a bounded number of times when the store reports a
+ * serialization failure or deadlock (the work must therefore have no side effects outside it).
+ */
+export async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const attempts = 5;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction().execute(work);
+    } catch (error) {
+      if (attempt >= attempts || !isRetryable(error)) throw error;
+      await new Promise((r) => setTimeout(r, 5 * attempt));
+    }
+  }
+}
+
+/** True when the error is a unique-constraint violation on either store. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,47 @@
+/**
+ * The one catalogue of stable error codes: each maps to an HTTP status and a title. A module's
+ * errors use these codes; a code missing here does not compile. Codes never change meaning once
+ * published: clients (and the portal's translations) key on them.
+ */
+export const ERROR_CODES = {
+  // Request shape and platform
+  'request.invalid': { status: 400, title: 'The request is not valid' },
+  'request.malformed_json': { status: 400, title: 'The request body is not valid JSON' },
+  'request.too_large': { status: 413, title: 'The request body is too large' },
+  'request.unsupported_media_type': { status: 415, title: 'Unsupported content type' },
+  'request.not_found': { status: 404, title: 'No such resource' },
+  'request.method_not_allowed': { status: 405, title: 'Method not allowed' },
+  'request.rate_limited': { status: 429, title: 'Too many requests' },
+  'request.csrf_failed': { status: 403, title: 'Missing or invalid CSRF token' },
+  'request.idempotency_key_reused': { status: 422, title: 'The idempotency key was used with another request' },
+  'request.idempotency_in_progress': { status: 409, title: 'A request with this idempotency key is still in progress' },
+  'auth.required': { status: 401, title: 'Sign-in required' },
+  'auth.api_key_invalid': { status: 401, title: 'Missing or invalid API key' },
+  'auth.api_key_forbidden': { status: 403, title: 'This API key may not use this route' },
+  'internal.error': { status: 500, title: 'Internal error' },
+  'internal.unavailable': { status: 503, title: 'Service unavailable' },
+
+  // accounts
+  'accounts.contact_invalid': { status: 400, title: 'The e-mail address or phone number is not valid' },
+  'accounts.contact_taken': { status: 409, title: 'The e-mail address or phone number is already registered' },
+  'accounts.password_too_short': { status: 400, title: 'The password is too short' },
+  'accounts.password_too_long': { status: 400, title: 'The password is too long' },
+  'accounts.password_too_common': { status: 400, title: 'The password is too common' },
+  'accounts.invalid_credentials': { status: 401, title: 'Wrong sign-in details' },
+  'accounts.not_verified': { status: 403, title: 'The contact has not been verified yet' },
+  'accounts.sign_in_locked': { status: 429, title: 'Too many failed sign-ins' },
+  'accounts.code_invalid': { status: 400, title: 'The code is wrong, expired or already used' },
+  'accounts.code_expired': { status: 400, title: 'The code has expired' },
+  'accounts.code_attempts_exceeded': { status: 400, title: 'Too many wrong tries for this code' },
+  'accounts.code_resend_too_soon': { status: 429, title: 'Wait before asking for another code' },
+  'accounts.code_rate_limited': { status: 429, title: 'Too many codes requested' },
+  'accounts.sms_country_not_allowed': { status: 422, title: 'SMS cannot be sent to this country' },
+  'accounts.sms_required': { status: 422, title: 'Sign-in codes are sent by SMS to a phone number' },
+  'accounts.contact_unchanged': { status: 409, title: 'The new contact is the same as the current one' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}

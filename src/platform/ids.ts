@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from './clock.js';
+import { assert } from './assert.js';
+
+/**
+ * Prefixed, time-ordered identifiers: `<prefix>_<10 chars of time><16 chars of randomness>` in
+ * Crockford base32 (the ULID layout). Sorting ids sorts by creation time; the prefix tells what
+ * an id is when it appears in a log line.
+ */
+export const ID_PREFIXES = [
+  'cus', 'ses', 'otp', 'sev', 'job', 'msg', 'pln', 'zon', 'pro', 'red', 'lin', 'sim', 'sub',
+  'quo', 'ord', 'pay', 'evt', 'bkt', 'ltx', 'pst', 'usg', 'rfd', 'pm', 'stf', 'aud', 'prc',
+] as const;
+export type IdPrefix = (typeof ID_PREFIXES)[number];
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const TIME_LENGTH = 10;
+const RANDOM_LENGTH = 16;
+
+function encodeTime(ms: number): string {
+  assert(Number.isSafeInteger(ms) && ms >= 0, 'id time must be a non-negative integer');
+  let out = '';
+  let rest = ms;
+  for (let i = 0; i < TIME_LENGTH; i += 1) {
+    out = ALPHABET.charAt(rest % 32) + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+function encodeRandom(): string {
+  const bytes = randomBytes(RANDOM_LENGTH);
+  let out = '';
+  for (const byte of bytes) out += ALPHABET.charAt(byte % 32);
+  return out;
+}
+
+export type IdFactory = (prefix: IdPrefix) => string;
+
+export function createIdFactory(clock: Clock): IdFactory {
+  return (prefix) => `${prefix}_${encodeTime(clock.nowMs())}${encodeRandom()}`;
+}
+
+const ID_PATTERN = /^[a-z]{2,3}_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** True when `value` has the shape of an id with this prefix (it may still not exist). */
+export function isId(value: string, prefix: IdPrefix): boolean {
+  return value.startsWith(`${prefix}_`) && ID_PATTERN.test(value);
+}

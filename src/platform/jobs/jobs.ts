@@ -1,0 +1,37 @@
+/**
+ * Database-backed jobs: enqueued in the same transaction as the change that causes them, claimed
+ * with a lease, retried with backoff, parked when they keep failing.
+ */
+export const JOB_STATUSES = ['queued', 'running', 'done', 'parked'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export interface Job {
+  readonly id: string;
+  readonly kind: string;
+  readonly payload: unknown;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly runAtMs: number;
+}
+
+export interface EnqueueJob {
+  readonly kind: string;
+  readonly payload: unknown;
+  /** When the job may run; now when absent. */
+  readonly runAtMs?: number;
+  /** At most one job with this key ever exists; enqueueing it again does nothing. */
+  readonly dedupeKey?: string;
+  readonly maxAttempts?: number;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 8;
+const BASE_BACKOFF_MS = 5_000;
+const MAX_BACKOFF_MS = 3_600_000;
+
+/** Exponential backoff after the `attempts`-th failure: 5 s, 10 s, 20 s, ... capped at one hour. */
+export function backoffMs(attempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
+}
+
+/** A job handler; throwing retries the job later, returning marks it done. */
+export type JobHandler = (job: Job) => Promise<void>;

@@ -1,0 +1,102 @@
+import { assert } from './assert.js';
+
+/**
+ * Money is an integer count of minor units of one ISO 4217 currency; data is bytes, voice is
+ * seconds, SMS is a count. Decimals appear only when formatting for people.
+ */
+export const CURRENCIES = ['CNY', 'HKD', 'TWD', 'USD', 'EUR', 'GBP', 'JPY'] as const;
+export type Currency = (typeof CURRENCIES)[number];
+
+/** Minor-unit exponent per currency (ISO 4217). TWD is priced in whole dollars in practice. */
+const EXPONENT: Record<Currency, number> = {
+  CNY: 2, HKD: 2, TWD: 0, USD: 2, EUR: 2, GBP: 2, JPY: 0,
+};
+
+export interface Money {
+  readonly amountMinor: number;
+  readonly currency: Currency;
+}
+
+export function isCurrency(value: string): value is Currency {
+  return (CURRENCIES as readonly string[]).includes(value);
+}
+
+export function currencyExponent(currency: Currency): number {
+  return EXPONENT[currency];
+}
+
+export function money(amountMinor: number, currency: Currency): Money {
+  assertMinor(amountMinor);
+  return { amountMinor, currency };
+}
+
+export function assertMinor(amountMinor: number): void {
+  assert(Number.isSafeInteger(amountMinor), `amount must be an integer count of minor units, got ${amountMinor}`);
+}
+
+export function addMoney(a: Money, b: Money): Money {
+  assert(a.currency === b.currency, `cannot add ${a.currency} to ${b.currency}`);
+  return money(a.amountMinor + b.amountMinor, a.currency);
+}
+
+export function subtractMoney(a: Money, b: Money): Money {
+  assert(a.currency === b.currency, `cannot subtract ${b.currency} from ${a.currency}`);
+  return money(a.amountMinor - b.amountMinor, a.currency);
+}
+
+/**
+ * `amountMinor * numerator / denominator`, rounded half away from zero, in integer arithmetic
+ * (BigInt, so that no intermediate product loses precision).
+ */
+export function mulDivRound(amountMinor: number, numerator: number, denominator: number): number {
+  assertMinor(amountMinor);
+  assert(Number.isSafeInteger(numerator) && Number.isSafeInteger(denominator) && denominator > 0, 'ratio must be integers');
+  const product = BigInt(amountMinor) * BigInt(numerator);
+  const d = BigInt(denominator);
+  const negative = product < 0n;
+  const abs = negative ? -product : product;
+  const rounded = (abs * 2n + d) / (2n * d);
+  const result = Number(negative ? -rounded : rounded);
+  assertMinor(result);
+  return result;
+}
+
+/** Splits `amountMinor` into `weights` proportionally; the parts always add up to the whole. */
+export function allocate(amountMinor: number, weights: readonly number[]): number[] {
+  assertMinor(amountMinor);
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  assert(total > 0, 'weights must add up to more than zero');
+  const parts = weights.map((w) => Math.floor((amountMinor * w) / total));
+  let remainder = amountMinor - parts.reduce((s, p) => s + p, 0);
+  for (let i = 0; remainder > 0; i = (i + 1) % parts.length) {
+    parts[i] = (parts[i] ?? 0) + 1;
+    remainder -= 1;
+  }
+  return parts;
+}
+
+/** Formats for people, e.g. `formatMoney({amountMinor: 1999, currency: 'USD'}, 'en')` → `US$19.99`. */
+export function formatMoney(value: Money, locale: string): string {
+  const exponent = EXPONENT[value.currency];
+  const major = value.amountMinor / 10 ** exponent;
+  return new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency: value.currency,
+    minimumFractionDigits: exponent,
+    maximumFractionDigits: exponent,
+  }).format(major);
+}
+
+export const UNIT_KINDS = ['data', 'voice', 'sms', 'money'] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number];
+
+export const KB_BYTES = 1024;
+export const MB_BYTES = 1024 * KB_BYTES;
+export const GB_BYTES = 1024 * MB_BYTES;
+
+/** Rounds a quantity up to a whole number of increments (e.g. voice per 60 s, data per KB). */
+export function roundUpToIncrement(quantity: number, increment: number): number {
+  assert(Number.isSafeInteger(quantity) && quantity >= 0, 'quantity must be a non-negative integer');
+  assert(Number.isSafeInteger(increment) && increment > 0, 'increment must be a positive integer');
+  return Math.ceil(quantity / increment) * increment;
+}
