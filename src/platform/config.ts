@@ -9,11 +9,13 @@ const countryList = z
   .transform((value) => value.split(',').map((c) => c.trim().toUpperCase()).filter((c) => c.length > 0))
   .pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'expected ISO 3166 alpha-2 country codes separated by commas')).min(1));
 
-const positiveInt = z.coerce.number().int().positive();
+/** Integers from the environment are plain decimal digits: no '', '0x1F', '1e3' or ' 8'. */
+const digits = z.string().regex(/^\d{1,15}$/, 'must be a whole number written in digits').transform(Number);
+const positiveInt = digits.pipe(z.number().int().positive());
 const apiKey = z.string().min(24, 'must be at least 24 characters');
 
 const ENV_SCHEMA = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: digits.pipe(z.number().int().min(0).max(65535)).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z
     .string()

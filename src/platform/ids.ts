@@ -37,8 +37,36 @@ function encodeRandom(): string {
 
 export type IdFactory = (prefix: IdPrefix) => string;
 
+function increment(random: string): string {
+  const chars = random.split('');
+  for (let i = chars.length - 1; i >= 0; i -= 1) {
+    const next = ALPHABET.indexOf(chars[i] ?? '0') + 1;
+    if (next < 32) {
+      chars[i] = ALPHABET.charAt(next);
+      return chars.join('');
+    }
+    chars[i] = '0';
+  }
+  assert(false, 'id randomness overflowed within one millisecond');
+}
+
+/**
+ * Ids made by one factory sort in creation order even within one millisecond (and under a frozen
+ * test clock): the random part is incremented instead of drawn again, as ULID's monotonic mode does.
+ */
 export function createIdFactory(clock: Clock): IdFactory {
-  return (prefix) => `${prefix}_${encodeTime(clock.nowMs())}${encodeRandom()}`;
+  let lastMs = -1;
+  let lastRandom = '';
+  return (prefix) => {
+    const nowMs = clock.nowMs();
+    if (nowMs <= lastMs) {
+      lastRandom = increment(lastRandom);
+    } else {
+      lastMs = nowMs;
+      lastRandom = encodeRandom();
+    }
+    return `${prefix}_${encodeTime(lastMs)}${lastRandom}`;
+  };
 }
 
 const ID_PATTERN = /^[a-z]{2,3}_[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -82,9 +82,11 @@ describe('allocate', () => {
     expect(() => allocate(10, [])).toThrow(AssertionError);
   });
 
-  // Today the remainder goes to the first parts whatever their weight: allocate(1, [0, 1, 1])
-  // gives [1, 0, 0]. See the harness report.
-  it.todo('gives nothing to a part whose weight is zero');
+  it('gives nothing to a part whose weight is zero', () => {
+    expect(allocate(1, [0, 1, 1])).toEqual([0, 1, 0]);
+    expect(allocate(5, [1, 99])).toEqual([0, 5]);
+    expect(allocate(-7, [1, 1])).toEqual([-4, -3]);
+  });
 });
 
 describe('formatMoney', () => {

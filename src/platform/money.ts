@@ -61,21 +61,35 @@ export function mulDivRound(amountMinor: number, numerator: number, denominator:
   return result;
 }
 
-/** Splits `amountMinor` into `weights` proportionally; the parts always add up to the whole. */
+/**
+ * Splits `amountMinor` into parts proportional to non-negative integer `weights`; the parts always
+ * add up to the whole. Leftover units go to the largest remainders (ties to the earlier part), so a
+ * zero weight never receives anything.
+ */
 export function allocate(amountMinor: number, weights: readonly number[]): number[] {
   assertMinor(amountMinor);
-  const total = weights.reduce((sum, w) => sum + w, 0);
-  assert(total > 0, 'weights must add up to more than zero');
-  const parts = weights.map((w) => Math.floor((amountMinor * w) / total));
-  let remainder = amountMinor - parts.reduce((s, p) => s + p, 0);
-  for (let i = 0; remainder > 0; i = (i + 1) % parts.length) {
-    parts[i] = (parts[i] ?? 0) + 1;
-    remainder -= 1;
+  assert(weights.every((w) => Number.isSafeInteger(w) && w >= 0), 'weights must be non-negative integers');
+  const total = weights.reduce((sum, w) => sum + BigInt(w), 0n);
+  assert(total > 0n, 'weights must add up to more than zero');
+  const sign = amountMinor < 0 ? -1n : 1n;
+  const whole = BigInt(amountMinor) * sign;
+  const exact = weights.map((w) => whole * BigInt(w));
+  const parts = exact.map((e) => e / total);
+  let remainder = whole - parts.reduce((s, p) => s + p, 0n);
+  const order = exact
+    .map((e, index) => ({ index, rest: e % total }))
+    .filter(({ index }) => (weights[index] ?? 0) > 0)
+    .sort((a, b) => (a.rest === b.rest ? a.index - b.index : a.rest > b.rest ? -1 : 1));
+  for (let i = 0; remainder > 0n; i = (i + 1) % order.length) {
+    const target = order[i];
+    assert(target !== undefined, 'allocation order is empty');
+    parts[target.index] = (parts[target.index] ?? 0n) + 1n;
+    remainder -= 1n;
   }
-  return parts;
+  return parts.map((p) => Number(p * sign));
 }
 
-/** Formats for people, e.g. `formatMoney({amountMinor: 1999, currency: 'USD'}, 'en')` → `US$19.99`. */
+/** Formats for people with the locale's conventions, e.g. 1999 USD in `en` → `$19.99`. */
 export function formatMoney(value: Money, locale: string): string {
   const exponent = EXPONENT[value.currency];
   const major = value.amountMinor / 10 ** exponent;

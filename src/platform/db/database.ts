@@ -22,6 +22,8 @@ export interface Database {
 }
 
 export interface DatabaseOptions {
+  /** Called when an idle PostgreSQL connection fails (server restart, failover); the pool replaces it. */
+  readonly onPoolError?: (error: Error) => void;
   /** PostgreSQL pool size (default 10). */
   readonly poolSize?: number;
   /** SQLite busy timeout in milliseconds (default 5000). */
@@ -82,6 +84,8 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   }
   configurePgTypes();
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // Without a listener, an error on an idle client would crash the process.
+  pool.on('error', (error) => (options.onPoolError ?? ((e: Error) => console.error('postgres pool error:', e.message)))(error));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

@@ -50,25 +50,46 @@ export async function claimDueJobs(
     .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked());
   const ids = (await due.execute()).map((r) => r.id);
   if (ids.length === 0) return [];
-  return tx
+  // A job whose worker died after its last allowed attempt is parked, not run again.
+  await tx.updateTable('job')
+    .set({ status: 'parked', lease_until: null, last_error: 'lease expired after the last attempt (worker died?)', updated_at: nowMs })
+    .where('id', 'in', ids).where('status', '=', 'running').whereRef('attempts', '>=', 'max_attempts')
+    .execute();
+  const claimed = await tx
     .updateTable('job')
     .set({ status: 'running', lease_until: nowMs + leaseMs, locked_by: workerId, attempts: sql<number>`attempts + 1`, updated_at: nowMs })
-    .where('id', 'in', ids)
+    .where('id', 'in', ids).where('status', '!=', 'parked')
     .returningAll()
     .execute();
+  return claimed.sort((a, b) => a.run_at - b.run_at || (a.id < b.id ? -1 : 1));
 }
 
-export async function completeJob(db: Executor, id: string, workerId: string, nowMs: number): Promise<void> {
-  await db.updateTable('job')
+/**
+ * Extends this worker's lease on a job just before running it; false when the lease was lost
+ * (another worker reclaimed the job), in which case this worker must not run it.
+ */
+export async function renewLease(db: Executor, id: string, workerId: string, leaseUntilMs: number, nowMs: number): Promise<boolean> {
+  const result = await db.updateTable('job')
+    .set({ lease_until: leaseUntilMs, updated_at: nowMs })
+    .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'running').where('lease_until', '>=', nowMs)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Returns false when this worker no longer held the job (its result is then dropped). */
+export async function completeJob(db: Executor, id: string, workerId: string, nowMs: number): Promise<boolean> {
+  const result = await db.updateTable('job')
     .set({ status: 'done', lease_until: null, updated_at: nowMs })
     .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'running')
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
+/** Requeues the job at `retryAtMs`, or parks it when that is undefined; false when no longer held. */
 export async function failJob(
   db: Executor, id: string, workerId: string, nowMs: number, error: string, retryAtMs: number | undefined,
-): Promise<void> {
-  await db.updateTable('job')
+): Promise<boolean> {
+  const result = await db.updateTable('job')
     .set({
       status: retryAtMs === undefined ? 'parked' : 'queued',
       run_at: retryAtMs ?? nowMs,
@@ -77,7 +98,8 @@ export async function failJob(
       updated_at: nowMs,
     })
     .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'running')
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export async function listJobsByStatus(db: Executor, status: JobStatus, limit: number): Promise<JobRow[]> {

@@ -1,12 +1,11 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { assert } from '../assert.js';
 import { inTransaction, type Database, type Executor } from '../db/database.js';
 import type { IdFactory } from '../ids.js';
 import { randomToken } from '../crypto.js';
 import { DEFAULT_MAX_ATTEMPTS, backoffMs, type EnqueueJob, type Job, type JobHandler } from './jobs.js';
-import { claimDueJobs, completeJob, failJob, insertJob } from './jobs.repository.js';
+import { claimDueJobs, completeJob, failJob, insertJob, renewLease, type JobRow } from './jobs.repository.js';
 
 /** Enqueues a job with the caller's executor, so it commits or rolls back with the caller's change. */
 export async function enqueueJob(db: Executor, ids: IdFactory, clock: Clock, job: EnqueueJob): Promise<void> {
@@ -63,26 +62,38 @@ export class JobRunner {
     const rows = await inTransaction(database.db, (tx) =>
       claimDueJobs(tx, database.dialect, this.workerId, clock.nowMs(), leaseMs, batchSize));
     for (const row of rows) {
-      await this.runOne({
-        id: row.id, kind: row.kind, payload: JSON.parse(row.payload) as unknown,
-        attempts: row.attempts, maxAttempts: row.max_attempts, runAtMs: row.run_at,
-      });
+      // The batch shares one claim; each job renews its own lease before it runs, so a job whose
+      // lease ran out while earlier ones ran (and that another worker took) is not run twice.
+      const nowMs = clock.nowMs();
+      if (!(await renewLease(database.db, row.id, this.workerId, nowMs + leaseMs, nowMs))) continue;
+      await this.runOne(row);
     }
     return rows.length;
   }
 
-  private async runOne(job: Job): Promise<void> {
+  private async runOne(row: JobRow): Promise<void> {
     const { database, clock, log, handlers } = this.options;
-    const handler = handlers.get(job.kind);
+    const handler = handlers.get(row.kind);
+    if (handler === undefined) {
+      // A kind nobody handles will not start working by retrying: a person must look at it.
+      await failJob(database.db, row.id, this.workerId, clock.nowMs(), `no handler for job kind ${row.kind}`, undefined);
+      log.error({ jobId: row.id, kind: row.kind }, 'job parked: no handler');
+      return;
+    }
     try {
-      assert(handler !== undefined, `no handler for job kind ${job.kind}`);
+      const job: Job = {
+        id: row.id, kind: row.kind, payload: JSON.parse(row.payload) as unknown,
+        attempts: row.attempts, maxAttempts: row.max_attempts, runAtMs: row.run_at,
+      };
       await handler(job);
-      await completeJob(database.db, job.id, this.workerId, clock.nowMs());
+      if (!(await completeJob(database.db, row.id, this.workerId, clock.nowMs()))) {
+        log.warn({ jobId: row.id, kind: row.kind }, 'job finished after its lease was lost; result dropped');
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const retryAtMs = job.attempts >= job.maxAttempts ? undefined : clock.nowMs() + backoffMs(job.attempts);
-      log.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, parked: retryAtMs === undefined, err: message }, 'job failed');
-      await failJob(database.db, job.id, this.workerId, clock.nowMs(), message, retryAtMs);
+      const retryAtMs = row.attempts >= row.max_attempts ? undefined : clock.nowMs() + backoffMs(row.attempts);
+      log.warn({ jobId: row.id, kind: row.kind, attempts: row.attempts, parked: retryAtMs === undefined, err: message }, 'job failed');
+      await failJob(database.db, row.id, this.workerId, clock.nowMs(), message, retryAtMs);
     }
   }
 
