@@ -38,6 +38,41 @@ export const ERROR_CODES = {
   'accounts.sms_country_not_allowed': { status: 422, title: 'SMS cannot be sent to this country' },
   'accounts.sms_required': { status: 422, title: 'Sign-in codes are sent by SMS to a phone number' },
   'accounts.contact_unchanged': { status: 409, title: 'The new contact is the same as the current one' },
+
+  // provisioning
+  'provisioning.esim_pool_empty': { status: 503, title: 'No eSIM profile is available right now' },
+  'provisioning.physical_stock_empty': { status: 503, title: 'No physical SIM is in stock right now' },
+  'provisioning.sim_unavailable': { status: 409, title: 'The SIM is already assigned or cannot be assigned' },
+  'provisioning.sim_record_invalid': { status: 400, title: 'A SIM record of the batch is not valid' },
+
+  // lines
+  'lines.msisdn_invalid': { status: 400, title: 'The phone number is not a valid mobile number' },
+  'lines.sim_not_claimable': { status: 409, title: 'This number cannot be claimed' },
+  'lines.period_already_renewed': { status: 409, title: 'The line was already renewed for this period' },
+
+  // catalog
+  'catalog.plan_not_found': { status: 404, title: 'No such plan' },
+  'catalog.plan_not_available': { status: 422, title: 'The plan cannot be ordered now' },
+  'catalog.currency_unknown': { status: 400, title: 'Unsupported currency' },
+  'catalog.currency_not_offered': { status: 422, title: 'The plan is not sold in this currency' },
+  'catalog.country_unknown': { status: 400, title: 'Unknown country code' },
+  'catalog.zone_not_found': { status: 404, title: 'No such zone' },
+  'catalog.definition_invalid': { status: 422, title: 'The zone or plan definition is not valid' },
+  'catalog.code_taken': { status: 409, title: 'The code is already used' },
+  'catalog.price_change_invalid': { status: 422, title: 'The price change is not valid' },
+  'catalog.price_notice_too_short': { status: 422, title: 'A price rise needs more notice for existing subscribers' },
+
+  // promotions
+  'promotions.not_found': { status: 422, title: 'Unknown promotion code' },
+  'promotions.not_started': { status: 422, title: 'The promotion has not started yet' },
+  'promotions.expired': { status: 422, title: 'The promotion has expired' },
+  'promotions.not_eligible_plan': { status: 422, title: 'The promotion does not apply to this plan' },
+  'promotions.first_order_only': { status: 422, title: 'The promotion is for a first order only' },
+  'promotions.used_up': { status: 422, title: 'The promotion has been fully used' },
+  'promotions.customer_limit_reached': { status: 422, title: 'You have used this promotion as often as allowed' },
+  'promotions.currency_mismatch': { status: 422, title: 'The promotion is for another currency' },
+  'promotions.code_taken': { status: 409, title: 'The promotion code already exists' },
+  'promotions.definition_invalid': { status: 422, title: 'The promotion definition is not valid' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -185,6 +185,48 @@ describeEachStore('platform jobs', { migrations: platformMigrations }, ({ getDb 
     expect(jobs[0]).toMatchObject({ status: 'done', locked_by: workerB.workerId, attempts: 2, last_error: null });
   });
 
+  it('does not run a job of its batch whose lease ran out while earlier jobs ran', async () => {
+    const leaseMs = 30 * SECOND_MS;
+    const ran: string[] = [];
+    const workerA = runner({
+      'test.slow': async (job) => {
+        ran.push(`A:${String(job.payload)}`);
+        // The first job takes longer than the lease; meanwhile worker B reclaims both jobs.
+        if (job.payload === 1) {
+          clock.advance(leaseMs + 1);
+          expect(await workerB.runDue()).toBe(2);
+        }
+      },
+    }, { leaseMs, batchSize: 2 });
+    const workerB = runner({ 'test.slow': async (job) => void ran.push(`B:${String(job.payload)}`) }, { leaseMs });
+    await enqueue({ kind: 'test.slow', payload: 1 });
+    clock.advance(1);
+    await enqueue({ kind: 'test.slow', payload: 2 });
+    await workerA.runDue(1);
+    // A does not go on to run job 2, which B has already done.
+    expect(ran).toEqual(['A:1', 'B:1', 'B:2']);
+  });
+
+  it('parks a job whose worker died during its last attempt instead of running it again', async () => {
+    await enqueue({ kind: 'test.crash', payload: null, maxAttempts: 1 });
+    const workerA = runner({ 'test.crash': async () => new Promise<void>(() => undefined) }, { leaseMs: 10 * SECOND_MS });
+    void workerA.runDue(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clock.advance(11 * SECOND_MS);
+    const calls: Job[] = [];
+    expect(await runner({ 'test.crash': async (job) => void calls.push(job) }).runDue()).toBe(0);
+    expect(calls).toHaveLength(0);
+    const [parked] = await listJobsByStatus(getDb().db, 'parked', 10);
+    expect(parked?.last_error).toMatch(/lease expired/);
+  });
+
+  it('parks a job of a kind nobody handles at once', async () => {
+    await enqueue({ kind: 'test.unknown', payload: null });
+    await runner({}).runDue();
+    const [parked] = await listJobsByStatus(getDb().db, 'parked', 10);
+    expect(parked).toMatchObject({ kind: 'test.unknown', attempts: 1 });
+  });
+
   it('runs each job exactly once when two workers run at the same time', async () => {
     const runs = new Map<string, number>();
     const handler: JobHandler = async (job) => {
