@@ -8,8 +8,8 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts', 'test/support/web-global-setup.ts'],
     // Child processes rather than threads: native modules (better-sqlite3) and process-wide state
     // (pg type parsers) stay per worker, and a crash takes down one worker, not the run.
     pool: 'forks',

@@ -23,11 +23,15 @@ import { createIdFactory } from '../platform/ids.js';
 import { createLogger } from '../platform/logger.js';
 import { JobRunner } from '../platform/jobs/index.js';
 import { accountsRoutes } from '../modules/accounts/index.js';
+import { catalogRoutes } from '../modules/catalog/index.js';
 import { devOutboxRoutes } from '../modules/notifications/index.js';
+import { linesRoutes } from '../modules/lines/index.js';
+import { ordersRoutes } from '../modules/orders/index.js';
+import { paymentsFor, paymentsRoutes } from '../modules/payments/index.js';
 import { registerAuthHooks } from './auth.js';
 import { adminRoutes } from './admin.routes.js';
 import { errorHandler, notFoundProblem } from './error-handler.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceOverrides, type Services } from './services.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -36,6 +40,7 @@ export interface BuildAppOptions {
   readonly database: Database;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  readonly overrides?: ServiceOverrides;
 }
 
 export interface Roamline {
@@ -69,7 +74,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? createLogger(config.logLevel);
   const ctx: PlatformContext = { config, database, clock, ids: createIdFactory(clock), log };
-  const services = createServices(ctx);
+  const services = createServices(ctx, options.overrides);
   const jobs = new JobRunner({ database, clock, log, handlers: services.jobHandlers });
   const secureCookies = config.env === 'production';
 
@@ -128,6 +133,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       async (_request, reply) => ({ csrfToken: reply.generateCsrf() }));
     await api.register(accountsRoutes(services.accounts, secureCookies));
     await api.register(adminRoutes());
+    await api.register(catalogRoutes(services.catalog, clock));
+    await api.register(linesRoutes(services.lines));
+    await api.register(ordersRoutes(services.orders, (orderId) => paymentsFor(database.db, orderId)));
+    await api.register(paymentsRoutes(services.payments));
     if (config.env !== 'production') await api.register(devOutboxRoutes(services.notifications));
   }, { prefix: '/api/v1' });
 

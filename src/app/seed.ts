@@ -11,5 +11,9 @@ export const DEMO_CUSTOMER = {
 /** Seeds the demo data; safe to run again (existing rows are left alone). */
 export async function seedDemo(services: Services): Promise<{ customerId: string }> {
   const customerId = await services.accounts.signIn.provisionCustomer({ ...DEMO_CUSTOMER, language: 'en' });
+  // Zones, plans, add-ons and promotions; existing codes are left alone.
+  await services.catalog.seedDemoCatalog();
+  // The claimable SIMs (DEMO_CLAIMABLE_SIMS) and the eSIM pool; existing SIMs are skipped.
+  await services.provisioning.seedDemoInventory();
   return { customerId };
 }

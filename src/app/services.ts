@@ -1,14 +1,35 @@
 import type { PlatformContext } from '../platform/context.js';
 import type { JobHandler } from '../platform/jobs/index.js';
 import { createAccountsService } from '../modules/accounts/index.js';
+import { createBalancesService } from '../modules/balances/index.js';
+import { createCatalogService } from '../modules/catalog/index.js';
 import { createNotificationsService } from '../modules/notifications/index.js';
+import { createProvisioningService } from '../modules/provisioning/index.js';
+import { createLinesService } from '../modules/lines/index.js';
+import { createOrdersService } from '../modules/orders/index.js';
+import { createPaymentsService, type OrderGateway, type PaymentsOptions } from '../modules/payments/index.js';
+
+/**
+ * Seams for tests of one module in isolation: the payments tests drive payments against an
+ * in-memory order collaborator and providers of their own.
+ */
+export interface ServiceOverrides {
+  readonly orderGateway?: OrderGateway;
+  readonly payments?: PaymentsOptions;
+}
 
 /** Wires the modules together: each gets the platform context and the services it depends on. */
-export function createServices(ctx: PlatformContext) {
+export function createServices(ctx: PlatformContext, overrides: ServiceOverrides = {}) {
   const notifications = createNotificationsService(ctx);
   const accounts = createAccountsService({ ...ctx, notifications });
-  const jobHandlers = new Map<string, JobHandler>([...notifications.jobHandlers]);
-  return { notifications, accounts, jobHandlers };
+  const balances = createBalancesService(ctx);
+  const catalog = createCatalogService(ctx);
+  const provisioning = createProvisioningService(ctx);
+  const lines = createLinesService({ ...ctx, accounts, provisioning, allowances: balances });
+  const orders = createOrdersService({ ...ctx, accounts, catalog, lines, balances, notifications });
+  const payments = createPaymentsService(ctx, overrides.orderGateway ?? orders.gateway, overrides.payments);
+  const jobHandlers = new Map<string, JobHandler>([...notifications.jobHandlers, ...balances.jobHandlers, ...orders.jobHandlers, ...payments.jobHandlers]);
+  return { notifications, accounts, balances, catalog, provisioning, lines, orders, payments, jobHandlers };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -14,6 +14,10 @@ const digits = z.string().regex(/^\d{1,15}$/, 'must be a whole number written in
 const positiveInt = digits.pipe(z.number().int().positive());
 const apiKey = z.string().min(24, 'must be at least 24 characters');
 
+/** Payment providers Roamline can talk to; each one is offered only when configured. */
+export const PAYMENT_PROVIDER_NAMES = ['sandbox'] as const;
+export type PaymentProviderName = (typeof PAYMENT_PROVIDER_NAMES)[number];
+
 const ENV_SCHEMA = z.object({
   PORT: digits.pipe(z.number().int().min(0).max(65535)).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -36,6 +40,11 @@ const ENV_SCHEMA = z.object({
   ROAMLINE_CODE_HOURLY_LIMIT_PER_IP: positiveInt.default(20),
   ROAMLINE_NOTIFY_CHANNEL: z.enum(['outbox']).default('outbox'),
   ROAMLINE_SEED_DEMO: z.enum(['true', 'false']).optional(),
+  ROAMLINE_PAYMENT_PROVIDERS: z
+    .string()
+    .transform((value) => value.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+    .pipe(z.array(z.enum(PAYMENT_PROVIDER_NAMES, 'expected payment provider names separated by commas')))
+    .optional(),
 });
 
 export type Env = z.infer<typeof ENV_SCHEMA>;
@@ -58,6 +67,11 @@ export interface Config {
   readonly codeHourlyLimitPerDestination: number;
   readonly codeHourlyLimitPerIp: number;
   readonly notifyChannel: Env['ROAMLINE_NOTIFY_CHANNEL'];
+  /**
+   * Providers offered to customers. The `sandbox` (test cards, no money moves) is the default
+   * outside production; in production it is offered only when listed explicitly.
+   */
+  readonly paymentProviders: readonly PaymentProviderName[];
 }
 
 export class ConfigError extends Error {
@@ -100,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codeHourlyLimitPerDestination: e.ROAMLINE_CODE_HOURLY_LIMIT_PER_DESTINATION,
     codeHourlyLimitPerIp: e.ROAMLINE_CODE_HOURLY_LIMIT_PER_IP,
     notifyChannel: e.ROAMLINE_NOTIFY_CHANNEL,
+    paymentProviders: e.ROAMLINE_PAYMENT_PROVIDERS ?? (e.ROAMLINE_ENV === 'production' ? [] : ['sandbox']),
   };
 }
 

@@ -73,6 +73,26 @@ export const ERROR_CODES = {
   'promotions.currency_mismatch': { status: 422, title: 'The promotion is for another currency' },
   'promotions.code_taken': { status: 409, title: 'The promotion code already exists' },
   'promotions.definition_invalid': { status: 422, title: 'The promotion definition is not valid' },
+
+  // orders
+  'orders.not_payable': { status: 409, title: 'The order cannot be paid in its current state' },
+  'orders.not_cancellable': { status: 409, title: 'The order cannot be cancelled in its current state' },
+  'orders.line_required': { status: 400, title: 'The line to renew or top up is missing' },
+  'orders.new_sim_required': { status: 400, title: 'The new SIM details are missing' },
+  'orders.plan_kind_mismatch': { status: 422, title: 'This plan cannot be bought this way' },
+  'orders.no_active_period': { status: 409, title: 'The line has no active plan to top up' },
+  'orders.contact_required': { status: 400, title: 'A contact for the confirmation is missing' },
+  'orders.amount_mismatch': { status: 409, title: 'The payment does not match the order total' },
+  'orders.receipt_unavailable': { status: 409, title: 'The order has no receipt yet' },
+
+  // payments
+  'payments.declined': { status: 402, title: 'The payment was declined' },
+  'payments.payment_method_invalid': { status: 422, title: 'The payment method cannot be used' },
+  'payments.method_not_available': { status: 422, title: 'This payment method is not offered' },
+  'payments.attempt_in_progress': { status: 409, title: 'A payment for this order is already in progress' },
+  'payments.webhook_signature_invalid': { status: 400, title: 'The webhook signature is not valid' },
+  'payments.webhook_stale': { status: 400, title: 'The webhook is too old or from the future' },
+  'payments.webhook_payload_invalid': { status: 400, title: 'The webhook payload is not valid' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -52,7 +52,7 @@ export function checkPasswordPolicy(password: string): void {
   if (COMMON_PASSWORDS.has(password.toLowerCase())) throw accountsErrors.passwordTooCommon();
 }
 
-export const CODE_PURPOSES = ['verify_contact', 'login', 'password_reset', 'change_contact'] as const;
+export const CODE_PURPOSES = ['verify_contact', 'login', 'password_reset', 'change_contact', 'claim_line'] as const;
 export type CodePurpose = (typeof CODE_PURPOSES)[number];
 
 export const CODE_LENGTH = 6;

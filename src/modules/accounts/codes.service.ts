@@ -18,6 +18,7 @@ const TEMPLATE_OF: Record<CodePurpose, TemplateName> = {
   login: 'accounts.login_code',
   password_reset: 'accounts.reset_code',
   change_contact: 'accounts.contact_change_code',
+  claim_line: 'lines.claim_code',
 };
 
 export interface IssueCode {

@@ -52,6 +52,16 @@ export const TEMPLATES = {
     'zh-CN': { subject: '您的 Roamline 账户已暂停密码登录', text: '您的 Roamline 账户多次输入错误密码，密码登录已暂停几分钟。您仍可使用验证码登录。' },
     'zh-TW': { subject: '您的 Roamline 帳戶已暫停密碼登入', text: '您的 Roamline 帳戶多次輸入錯誤密碼，密碼登入已暫停幾分鐘。您仍可使用驗證碼登入。' },
   },
+  'lines.claim_code': {
+    en: { subject: 'Add this SIM to your Roamline account', text: 'Your Roamline code to add this SIM to your account is {code}. It expires in 10 minutes. If you did not ask for it, ignore this message.' },
+    'zh-CN': { subject: '将此 SIM 卡添加到您的 Roamline 账户', text: '将此 SIM 卡添加到 Roamline 账户的验证码是 {code}，10 分钟内有效。如非本人操作，请忽略。' },
+    'zh-TW': { subject: '將此 SIM 卡加入您的 Roamline 帳戶', text: '將此 SIM 卡加入 Roamline 帳戶的驗證碼是 {code}，10 分鐘內有效。如非本人操作，請忽略。' },
+  },
+  'orders.confirmation': {
+    en: { subject: 'Your Roamline plan is ready', text: 'Thank you! {plan} is on {number}, valid until {until}. Paid {total}. Order {order}.' },
+    'zh-CN': { subject: '您的 Roamline 套餐已生效', text: '感谢购买！{plan} 已加到 {number}，有效期至 {until}。实付 {total}。订单 {order}。' },
+    'zh-TW': { subject: '您的 Roamline 方案已生效', text: '感謝購買！{plan} 已加到 {number}，有效期至 {until}。實付 {total}。訂單 {order}。' },
+  },
 } as const satisfies Record<string, TemplateSet>;
 
 export type TemplateName = keyof typeof TEMPLATES;

@@ -1,9 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
-  CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver,
-  type DatabaseConnection, type Driver, type Transaction,
+  CompiledQuery, Kysely, PostgresDialect, PostgresDriver, SqliteDialect, SqliteDriver,
+  type DatabaseConnection, type Driver, type PostgresDialectConfig, type Transaction,
 } from 'kysely';
 import pg from 'pg';
 import type { Tables } from './schema.js';
@@ -31,10 +32,26 @@ export interface DatabaseOptions {
 }
 
 /**
+ * Marks the async context of `inTransaction` work. A query on the database object (instead of the
+ * transaction) inside it would wait forever for SQLite's single connection, or silently run outside
+ * the transaction on PostgreSQL; the drivers below turn that programmer error into an assertion.
+ */
+const insideTransaction = new AsyncLocalStorage<boolean>();
+
+function assertNotInsideTransaction(): void {
+  assert(insideTransaction.getStore() !== true, 'a query used the database instead of the transaction inside inTransaction');
+}
+
+/**
  * SQLite's default `BEGIN` is deferred: a transaction that reads and then writes can fail with
  * SQLITE_BUSY when another process wrote in between. `BEGIN IMMEDIATE` takes the write lock first.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    assertNotInsideTransaction();
+    return super.acquireConnection();
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
@@ -47,6 +64,23 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.sqliteConfig);
+  }
+}
+
+class GuardedPostgresDriver extends PostgresDriver {
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    assertNotInsideTransaction();
+    return super.acquireConnection();
+  }
+}
+
+class GuardedPostgresDialect extends PostgresDialect {
+  constructor(private readonly pgConfig: PostgresDialectConfig) {
+    super(pgConfig);
+  }
+
+  override createDriver(): Driver {
+    return new GuardedPostgresDriver(this.pgConfig);
   }
 }
 
@@ -86,7 +120,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // Without a listener, an error on an idle client would crash the process.
   pool.on('error', (error) => (options.onPoolError ?? ((e: Error) => console.error('postgres pool error:', e.message)))(error));
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new GuardedPostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
@@ -106,7 +140,7 @@ export async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Pr
   const attempts = 5;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await db.transaction().execute(work);
+      return await db.transaction().execute((tx) => insideTransaction.run(true, () => work(tx)));
     } catch (error) {
       if (attempt >= attempts || !isRetryable(error)) throw error;
       await new Promise((r) => setTimeout(r, 5 * attempt));

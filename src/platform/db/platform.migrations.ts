@@ -1,7 +1,9 @@
 import type { Kysely, Migration } from 'kysely';
+import { idempotencyMigrations } from '../idempotency.js';
 
-/** The platform's own tables: the job queue. */
+/** The platform's own tables: the job queue and idempotency keys. */
 export const platformMigrations: Record<string, Migration> = {
+  ...idempotencyMigrations,
   '2026_11_27_000_platform_jobs': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema.createTable('job')

@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Each case starts the real command in a new Node.js process that compiles TypeScript on the fly:
+// seconds each on an idle machine, much more while other suites load both cores.
+const CLI_TIMEOUT_MS = 180_000;
 import { STORES, createTestDatabase, type TestDatabase } from '../../support/stores.js';
 
 const run = promisify(execFile);
@@ -8,7 +12,7 @@ const run = promisify(execFile);
 async function roamline(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ROAMLINE_') && key !== 'PORT' && key !== 'DATABASE_URL'));
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...clean, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...clean, ...env }, timeout: CLI_TIMEOUT_MS });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -16,7 +20,7 @@ async function roamline(args: string[], env: Record<string, string>): Promise<{ 
   }
 }
 
-describe('roamline command: configuration', () => {
+describe('roamline command: configuration', { timeout: CLI_TIMEOUT_MS }, () => {
   it('stops with a message naming each bad variable', async () => {
     const result = await roamline(['migrate'], { PORT: 'eighty', ROAMLINE_ENV: 'development', ROAMLINE_SMS_ALLOWED_COUNTRY: 'CN' });
     expect(result.code).toBe(78);
@@ -31,7 +35,7 @@ describe('roamline command: configuration', () => {
   });
 });
 
-describe.each(STORES)('roamline command: migrate and seed [%s]', (store) => {
+describe.each(STORES)('roamline command: migrate and seed [%s]', { timeout: CLI_TIMEOUT_MS }, (store) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(store, {});

@@ -1,0 +1,86 @@
+import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
+
+const LEDGER_TABLES = ['ledger_transaction', 'ledger_posting'] as const;
+
+/**
+ * Makes the ledger append-only in the store itself: updates and deletes of ledger rows fail, whoever
+ * runs them. Inserts pay nothing for it (the triggers fire on update and delete only).
+ */
+async function forbidLedgerChanges(db: Kysely<unknown>): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`create function ledger_append_only() returns trigger language plpgsql as $$
+      begin raise exception 'the ledger is append-only (% on %)', tg_op, tg_table_name; end $$`.execute(db);
+    for (const table of LEDGER_TABLES) {
+      await sql`create trigger ${sql.raw(`${table}_append_only`)} before update or delete on ${sql.table(table)}
+        for each row execute function ledger_append_only()`.execute(db);
+    }
+    return;
+  }
+  for (const table of LEDGER_TABLES) {
+    for (const op of ['update', 'delete'] as const) {
+      await sql`create trigger ${sql.raw(`${table}_no_${op}`)} before ${sql.raw(op)} on ${sql.table(table)}
+        begin select raise(abort, 'the ledger is append-only'); end`.execute(db);
+    }
+  }
+}
+
+export const balancesMigrations: Record<string, Migration> = {
+  '2026_11_27_060_balances': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.createTable('bucket')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('line_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('currency', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('granted', 'bigint', (c) => c.notNull())
+        .addColumn('used', 'bigint', (c) => c.notNull())
+        .addColumn('expired', 'bigint', (c) => c.notNull())
+        .addColumn('refunded', 'bigint', (c) => c.notNull())
+        .addColumn('remaining', 'bigint', (c) => c.notNull())
+        .addColumn('valid_from', 'bigint', (c) => c.notNull())
+        .addColumn('valid_until', 'bigint', (c) => c.notNull())
+        .addColumn('coverage_zone', 'text', (c) => c.notNull())
+        .addColumn('coverage_countries', 'text', (c) => c.notNull())
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('source_id', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('closed_at', 'bigint')
+        // Second line of defence behind the guarded updates: no counter can go below zero.
+        .addCheckConstraint('bucket_amounts_non_negative',
+          sql`granted > 0 and used >= 0 and expired >= 0 and refunded >= 0 and remaining >= 0`)
+        .execute();
+      // Rating and GET /lines/{id}: the buckets of a line that are still valid, soonest expiry first.
+      await db.schema.createIndex('bucket_line_validity_idx').on('bucket').columns(['line_id', 'valid_until']).execute();
+      // The expiry sweep: active buckets whose validity has ended.
+      await db.schema.createIndex('bucket_due_idx').on('bucket').columns(['status', 'valid_until']).execute();
+      await db.schema.createIndex('bucket_source_idx').on('bucket').column('source_id').execute();
+
+      await db.schema.createTable('ledger_transaction')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text')
+        .addColumn('idempotency_key', 'text', (c) => c.unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema.createTable('ledger_posting')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('ltx_id', 'text', (c) => c.notNull().references('ledger_transaction.id'))
+        .addColumn('line_id', 'text', (c) => c.notNull())
+        .addColumn('account', 'text', (c) => c.notNull())
+        .addColumn('bucket_id', 'text', (c) => c.references('bucket.id'))
+        .addColumn('unit', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addCheckConstraint('ledger_posting_account', sql`(account = 'bucket') = (bucket_id is not null) and amount <> 0`)
+        .execute();
+      await db.schema.createIndex('ledger_posting_ltx_idx').on('ledger_posting').column('ltx_id').execute();
+      // Postings by bucket; system-account postings (no bucket) stay out of this index.
+      await db.schema.createIndex('ledger_posting_bucket_idx').on('ledger_posting').column('bucket_id')
+        .where(sql.ref('bucket_id'), 'is not', null).execute();
+      await forbidLedgerChanges(db);
+    },
+  },
+};

@@ -1,0 +1,259 @@
+import { sql } from 'kysely';
+import { assert } from '../../platform/assert.js';
+import type { Dialect, Executor, Tx } from '../../platform/db/database.js';
+import type { Currency } from '../../platform/money.js';
+import {
+  type Bucket, type BucketKind, type BucketSource, type BucketStatus, type LedgerAccount,
+  type LedgerTransactionKind, type LedgerUnit, unitOf,
+} from './balances.js';
+
+export interface BucketTable {
+  id: string;
+  line_id: string;
+  kind: BucketKind;
+  currency: Currency | null;
+  status: BucketStatus;
+  granted: number;
+  used: number;
+  expired: number;
+  refunded: number;
+  remaining: number;
+  valid_from: number;
+  valid_until: number;
+  coverage_zone: string;
+  /** JSON array of ISO 3166-1 alpha-2 codes, sorted. */
+  coverage_countries: string;
+  priority: number;
+  source: BucketSource;
+  source_id: string;
+  idempotency_key: string;
+  created_at: number;
+  closed_at: number | null;
+}
+
+export interface LedgerTransactionTable {
+  id: string;
+  kind: LedgerTransactionKind;
+  /** What caused it: the source id of a grant or refund, the usage reference, the expired bucket. */
+  reference: string | null;
+  /** Set for refunds: one refund per key. */
+  idempotency_key: string | null;
+  created_at: number;
+}
+
+export interface LedgerPostingTable {
+  id: string;
+  ltx_id: string;
+  line_id: string;
+  account: LedgerAccount;
+  /** Set exactly when `account` is `bucket`. */
+  bucket_id: string | null;
+  unit: LedgerUnit;
+  /** Signed, in the unit; never zero. A bucket's postings add up to its remaining amount. */
+  amount: number;
+}
+
+declare module '../../platform/db/schema.js' {
+  interface Tables {
+    bucket: BucketTable;
+    ledger_transaction: LedgerTransactionTable;
+    ledger_posting: LedgerPostingTable;
+  }
+}
+
+export type BucketRow = BucketTable;
+export type PostingRow = LedgerPostingTable;
+
+export function toBucket(row: BucketRow): Bucket {
+  return {
+    id: row.id,
+    lineId: row.line_id,
+    kind: row.kind,
+    currency: row.currency,
+    unit: unitOf(row.kind, row.currency),
+    status: row.status,
+    granted: Number(row.granted),
+    used: Number(row.used),
+    expired: Number(row.expired),
+    refunded: Number(row.refunded),
+    remaining: Number(row.remaining),
+    validFromMs: Number(row.valid_from),
+    validUntilMs: Number(row.valid_until),
+    coverage: { zoneCode: row.coverage_zone, countries: JSON.parse(row.coverage_countries) as string[] },
+    priority: Number(row.priority),
+    source: row.source,
+    sourceId: row.source_id,
+    createdAtMs: Number(row.created_at),
+    closedAtMs: row.closed_at === null ? null : Number(row.closed_at),
+  };
+}
+
+// Buckets
+
+/** Inserts the bucket unless one with its idempotency key exists; true when this call inserted it. */
+export async function insertBucketOnce(db: Executor, row: BucketTable): Promise<boolean> {
+  const inserted = await db.insertInto('bucket').values(row)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .execute();
+  return inserted.length === 1;
+}
+
+export async function findBucketById(db: Executor, id: string): Promise<BucketRow | undefined> {
+  return db.selectFrom('bucket').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findBucketByIdempotencyKey(db: Executor, key: string): Promise<BucketRow | undefined> {
+  return db.selectFrom('bucket').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+export interface ListBucketsQuery {
+  readonly atMs: number;
+  readonly includeClosed: boolean;
+  readonly limit: number;
+}
+
+/** The line's buckets in draw order; without `includeClosed`, only active ones whose validity has not ended. */
+export async function selectLineBuckets(db: Executor, lineId: string, query: ListBucketsQuery): Promise<BucketRow[]> {
+  return db.selectFrom('bucket').selectAll()
+    .where('line_id', '=', lineId)
+    .$if(!query.includeClosed, (qb) => qb.where('valid_until', '>', query.atMs).where('status', '=', 'active'))
+    .orderBy('valid_until').orderBy('priority').orderBy('id')
+    .limit(query.limit)
+    .execute();
+}
+
+export interface SummaryRow {
+  kind: BucketKind;
+  currency: Currency | null;
+  remaining: number | string;
+  used: number | string;
+  granted: number | string;
+  upcoming: number | string;
+  earliest_valid_until: number | string | null;
+}
+
+/** Per kind and currency, totals of the active buckets valid at `atMs` and of those starting later. */
+export async function selectLineSummary(db: Executor, lineId: string, atMs: number): Promise<SummaryRow[]> {
+  const now = (column: 'remaining' | 'used' | 'granted') =>
+    sql<number | string>`sum(case when valid_from <= ${atMs} then ${sql.ref(column)} else 0 end)`;
+  return db.selectFrom('bucket')
+    .select([
+      'kind', 'currency',
+      now('remaining').as('remaining'),
+      now('used').as('used'),
+      now('granted').as('granted'),
+      sql<number | string>`sum(case when valid_from > ${atMs} then granted else 0 end)`.as('upcoming'),
+      sql<number | string | null>`min(case when valid_from <= ${atMs} then valid_until end)`.as('earliest_valid_until'),
+    ])
+    .where('line_id', '=', lineId).where('status', '=', 'active').where('valid_until', '>', atMs)
+    .groupBy(['kind', 'currency'])
+    .execute();
+}
+
+/** Active buckets granted by `sourceId`, locked on PostgreSQL (SQLite transactions are serialised). */
+export async function lockActiveBucketsOfSource(tx: Tx, dialect: Dialect, sourceId: string, limit: number): Promise<BucketRow[]> {
+  return tx.selectFrom('bucket').selectAll()
+    .where('source_id', '=', sourceId).where('status', '=', 'active')
+    .orderBy('id').limit(limit)
+    .$if(dialect === 'postgres', (qb) => qb.forUpdate())
+    .execute();
+}
+
+export async function lockBucket(tx: Tx, dialect: Dialect, id: string): Promise<BucketRow | undefined> {
+  return tx.selectFrom('bucket').selectAll().where('id', '=', id)
+    .$if(dialect === 'postgres', (qb) => qb.forUpdate())
+    .executeTakeFirst();
+}
+
+/**
+ * Active buckets whose validity ended by `atMs`, oldest end first. On PostgreSQL they are locked and
+ * rows another sweep holds are skipped, so several workers can expire in parallel.
+ */
+export async function lockDueBuckets(tx: Tx, dialect: Dialect, atMs: number, limit: number): Promise<BucketRow[]> {
+  return tx.selectFrom('bucket').selectAll()
+    .where('status', '=', 'active').where('valid_until', '<=', atMs)
+    .orderBy('valid_until').orderBy('id').limit(limit)
+    .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked())
+    .execute();
+}
+
+export interface DrawnBucket {
+  line_id: string;
+  kind: BucketKind;
+  currency: Currency | null;
+  remaining: number;
+}
+
+/**
+ * The guarded draw: takes `amount` from the bucket only if it is active, valid at `atMs` and holds
+ * at least `amount`. Returns the bucket after the draw, or undefined when the guard refused it.
+ * Constant SQL shape, so that a batch of draws reuses one prepared statement.
+ */
+export async function drawFromBucket(tx: Tx, id: string, amount: number, atMs: number): Promise<DrawnBucket | undefined> {
+  return tx.updateTable('bucket')
+    .set((eb) => ({ remaining: eb('remaining', '-', amount), used: eb('used', '+', amount) }))
+    .where('id', '=', id).where('status', '=', 'active').where('remaining', '>=', amount)
+    .where('valid_from', '<=', atMs).where('valid_until', '>', atMs)
+    .returning(['line_id', 'kind', 'currency', 'remaining'])
+    .executeTakeFirst();
+}
+
+/** Puts back a draw made earlier in the same transaction (before any posting was written for it). */
+export async function undoDraw(tx: Tx, id: string, amount: number): Promise<void> {
+  const result = await tx.updateTable('bucket')
+    .set((eb) => ({ remaining: eb('remaining', '+', amount), used: eb('used', '-', amount) }))
+    .where('id', '=', id).where('used', '>=', amount)
+    .executeTakeFirst();
+  assert(Number(result.numUpdatedRows) === 1, `could not undo a draw on bucket ${id}`);
+}
+
+/**
+ * Closes an active bucket, moving all of its `remaining` (which the caller read under lock) to the
+ * `expired` or `refunded` counter. False when the bucket changed since it was read.
+ */
+export async function closeBucket(
+  tx: Tx, id: string, status: 'expired' | 'refunded', remaining: number, atMs: number,
+): Promise<boolean> {
+  const result = await tx.updateTable('bucket')
+    .set((eb) => (status === 'expired'
+      ? { status, remaining: 0, closed_at: atMs, expired: eb('expired', '+', remaining) }
+      : { status, remaining: 0, closed_at: atMs, refunded: eb('refunded', '+', remaining) }))
+    .where('id', '=', id).where('status', '=', 'active').where('remaining', '=', remaining)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+// Ledger
+
+export async function insertLedgerTransaction(db: Executor, row: LedgerTransactionTable): Promise<void> {
+  await db.insertInto('ledger_transaction').values(row).execute();
+}
+
+/** Inserts the transaction unless one with its idempotency key exists; true when this call inserted it. */
+export async function insertLedgerTransactionOnce(db: Executor, row: LedgerTransactionTable): Promise<boolean> {
+  const inserted = await db.insertInto('ledger_transaction').values(row)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .execute();
+  return inserted.length === 1;
+}
+
+export async function findLedgerTransactionByKey(db: Executor, key: string): Promise<LedgerTransactionTable | undefined> {
+  return db.selectFrom('ledger_transaction').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+export async function insertPostings(db: Executor, rows: readonly LedgerPostingTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insertInto('ledger_posting').values([...rows]).execute();
+}
+
+/** The bucket postings of one ledger transaction, with their buckets' kind and currency. */
+export async function selectBucketPostings(db: Executor, ltxId: string): Promise<Array<PostingRow & { kind: BucketKind; currency: Currency | null }>> {
+  return db.selectFrom('ledger_posting as p')
+    .innerJoin('bucket as b', 'b.id', 'p.bucket_id')
+    .select(['p.id', 'p.ltx_id', 'p.line_id', 'p.account', 'p.bucket_id', 'p.unit', 'p.amount', 'b.kind', 'b.currency'])
+    .where('p.ltx_id', '=', ltxId)
+    .orderBy('p.id')
+    .execute();
+}

@@ -1,0 +1,43 @@
+/**
+ * Balances: buckets of data, voice, SMS and money, backed by an append-only double-entry ledger.
+ *
+ * Units: data in bytes, voice in seconds, SMS as a count, money in integer minor units of the
+ * bucket's ISO 4217 currency. Instants are epoch milliseconds; a bucket is usable while
+ * `validFromMs <= now < validUntilMs`.
+ *
+ * Guarantees (on SQLite and PostgreSQL):
+ * - Every change to a bucket is one ledger transaction (`ltx_`) of postings (`pst_`) that add up to
+ *   zero per line and unit, against the system accounts `grants`, `usage`, `expiry` and `refunds`.
+ *   Ledger rows are never updated or deleted (store triggers refuse it).
+ * - A bucket's `remaining` equals the sum of its postings and
+ *   `granted = used + expired + refunded + remaining`; no amount ever goes below zero (guarded
+ *   updates, plus a check constraint). `checkLedgerInvariants` verifies all of it.
+ * - `grant` creates one bucket per idempotency key, ever, and enqueues its expiry job
+ *   (`balances.expire`, run at `validUntilMs`, dedupe key `balances.expire:<bucketId>`) in the
+ *   caller's transaction; `refundUnused` runs once per idempotency key; expiry writes off each
+ *   bucket once however often it runs.
+ * - Functions taking a `Tx` run inside the caller's transaction and commit or roll back with it;
+ *   `expireDueBuckets` opens its own.
+ *
+ * Error codes: `request.idempotency_key_reused` (422) when a grant or refund key is repeated with
+ * different parameters; `request.not_found` (404) from `debit`/`debitMany` for an unknown bucket.
+ * A debit that cannot be served is not an error: it returns `{ ok: false, reason }`. Invalid
+ * arguments (non-integer or non-positive amounts, bad validity, unknown kinds) are programmer
+ * errors and fail an assertion.
+ */
+import { createBalancesService } from './balances.service.js';
+
+export { createBalancesService };
+export type BalancesService = ReturnType<typeof createBalancesService>;
+export type { BalancesDeps } from './balances.context.js';
+export type { GrantResult, ListBucketsOptions, RefundInput, RefundResult, RefundedBucket } from './balances.service.js';
+export type { DebitItem, DebitOptions, DebitReason, DebitResult } from './balances.debit.js';
+export { MAX_DEBIT_ITEMS } from './balances.debit.js';
+export { EXPIRE_JOB, expireJobDedupeKey } from './balances.expiry.js';
+export { checkLedgerInvariants, LEDGER_VIOLATION_RULES, type LedgerViolation, type LedgerViolationRule } from './balances.invariants.js';
+export { balancesMigrations } from './balances.migrations.js';
+export {
+  BUCKET_KINDS, BUCKET_SOURCES, BUCKET_STATUSES, SYSTEM_ACCOUNTS, compareDrawOrder, isUsable, unitOf,
+  type BalanceSummary, type Bucket, type BucketKind, type BucketSource, type BucketStatus, type Coverage,
+  type GrantInput, type LedgerUnit, type SystemAccount,
+} from './balances.js';

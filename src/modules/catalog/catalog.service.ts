@@ -1,0 +1,225 @@
+import { assert } from '../../platform/assert.js';
+import type { PlatformContext } from '../../platform/context.js';
+import { inTransaction, isUniqueViolation, type Executor } from '../../platform/db/database.js';
+import type { Localized } from '../../platform/i18n.js';
+import { money, type Currency, type Money } from '../../platform/money.js';
+import {
+  checkPriceChange, requireCountry, requireCurrency, selectPrice, unavailabilityAt,
+  type Overage, type Plan, type PlanKind, type PlanScope, type PlanTexts, type PriceSelection, type PriceVersion, type Zone,
+} from './catalog.js';
+import { checkPlanDefinition, checkZoneDefinition, type PlanDefinition, type ZoneDefinition } from './catalog.definitions.js';
+import { catalogErrors } from './catalog.errors.js';
+import {
+  findPlanRowByCode, findZoneRowByCode, insertPlan, insertPrices, insertZone, listPlanCodes, listPriceRows, listZoneCountries,
+  listZoneRows, lockPlanRowByCode, searchPlanRows, setPlanRetired,
+  type PlanPriceRow, type PlanRow, type ZoneRow,
+} from './catalog.repository.js';
+
+/** What `searchPlans` filters on; every filter is optional except the instant. */
+export interface PlanSearch {
+  /** ISO 3166-1 alpha-2 (any case): plans whose coverage holds it. */
+  readonly country?: string;
+  readonly scope?: PlanScope;
+  /** ISO 4217: plans with a price in it for new orders at `atMs`. */
+  readonly currency?: string;
+  readonly kind?: PlanKind;
+  readonly atMs: number;
+}
+
+/** A batch of price changes announced together, with both dates. */
+export interface PriceChangeRequest {
+  readonly changes: ReadonlyArray<{ readonly planCode: string; readonly currency: Currency; readonly amountMinor: number }>;
+  /** From when new orders pay the new prices. */
+  readonly effectiveAtMs: number;
+  /** From when existing subscribers pay them (the stated date, after notice). */
+  readonly subscriberEffectiveAtMs: number;
+  readonly staffId?: string;
+}
+
+export interface PriceChangeScheduled {
+  readonly prices: ReadonlyArray<PriceVersion & { readonly planCode: string }>;
+  /**
+   * Plans whose existing subscribers will pay a different price from `subscriberEffectiveAtMs`:
+   * they must be told before then. Sending that notice is not done here yet (the lines module
+   * knows the subscribers); the caller gets the list.
+   */
+  readonly affectedPlanCodes: readonly string[];
+}
+
+const MAX_PRICE_CHANGES = 200;
+
+function toPriceVersion(row: PlanPriceRow): PriceVersion {
+  return {
+    id: row.id, currency: requireCurrency(row.currency), amountMinor: row.amount_minor,
+    effectiveAtMs: row.effective_at, subscriberEffectiveAtMs: row.subscriber_effective_at,
+  };
+}
+
+async function loadZones(db: Executor, rows: readonly ZoneRow[]): Promise<Zone[]> {
+  const countries = await listZoneCountries(db, rows.map((r) => r.id));
+  return rows.map((row) => ({
+    id: row.id, code: row.code, names: JSON.parse(row.names) as Localized,
+    countries: countries.filter((c) => c.zone_id === row.id).map((c) => c.country),
+  }));
+}
+
+/** Builds full plans (zone with countries, every price version) from rows, keeping their order. */
+async function assemblePlans(db: Executor, rows: readonly PlanRow[]): Promise<Plan[]> {
+  const zoneIds = [...new Set(rows.map((r) => r.zone_id))];
+  const zones = new Map((await loadZones(db, await listZoneRows(db, zoneIds))).map((z) => [z.id, z]));
+  const prices = await listPriceRows(db, rows.map((r) => r.id));
+  return rows.map((row) => {
+    const zone = zones.get(row.zone_id);
+    assert(zone !== undefined, `plan ${row.code} has no zone`);
+    return {
+      id: row.id, code: row.code, kind: row.kind, scope: row.scope, zone, validityDays: row.validity_days,
+      allowances: { dataBytes: row.data_bytes, voiceSeconds: row.voice_seconds, smsCount: row.sms_count },
+      texts: JSON.parse(row.texts) as PlanTexts,
+      overage: row.overage === null ? null : (JSON.parse(row.overage) as Overage),
+      autoRenewable: row.auto_renewable === 1,
+      addonFor: row.addon_for === null ? null : (JSON.parse(row.addon_for) as string[]),
+      availableFromMs: row.available_from_at, availableUntilMs: row.available_until_at, retiredAtMs: row.retired_at,
+      prices: prices.filter((p) => p.plan_id === row.id).map(toPriceVersion),
+    };
+  });
+}
+
+/** Zones, plans and their prices. */
+export function createPlansService(ctx: PlatformContext) {
+  const { database, clock, ids } = ctx;
+  const db = database.db;
+
+  async function listZones(): Promise<Zone[]> {
+    return loadZones(db, await listZoneRows(db));
+  }
+
+  async function searchPlans(search: PlanSearch): Promise<Plan[]> {
+    const country = search.country === undefined ? undefined : requireCountry(search.country);
+    const currency = search.currency === undefined ? undefined : requireCurrency(search.currency.trim().toUpperCase());
+    const rows = await searchPlanRows(db, { ...search, country, currency });
+    return assemblePlans(db, rows);
+  }
+
+  async function findPlan(code: string): Promise<Plan | undefined> {
+    const row = await findPlanRowByCode(db, code.trim().toUpperCase());
+    if (row === undefined) return undefined;
+    const [plan] = await assemblePlans(db, [row]);
+    return plan;
+  }
+
+  async function getPlan(code: string): Promise<Plan> {
+    const plan = await findPlan(code);
+    if (plan === undefined) throw catalogErrors.planNotFound(code);
+    return plan;
+  }
+
+  async function priceVersionFor(planCode: string, currency: Currency, selection: PriceSelection): Promise<PriceVersion> {
+    requireCurrency(currency);
+    const plan = await getPlan(planCode);
+    if (!selection.existingSubscriber) {
+      const why = unavailabilityAt(plan, selection.atMs);
+      if (why !== undefined) throw catalogErrors.planNotAvailable(plan.code, why);
+    }
+    const version = selectPrice(plan.prices, currency, selection);
+    if (version === undefined) throw catalogErrors.currencyNotOffered(plan.code, currency);
+    return version;
+  }
+
+  async function priceFor(planCode: string, currency: Currency, selection: PriceSelection): Promise<Money> {
+    const version = await priceVersionFor(planCode, currency, selection);
+    return money(version.amountMinor, version.currency);
+  }
+
+  async function schedulePriceChange(request: PriceChangeRequest): Promise<PriceChangeScheduled> {
+    const { changes, effectiveAtMs, subscriberEffectiveAtMs } = request;
+    if (changes.length === 0 || changes.length > MAX_PRICE_CHANGES) {
+      throw catalogErrors.priceChangeInvalid(`Give 1 to ${MAX_PRICE_CHANGES} price changes`);
+    }
+    const keys = changes.map((c) => `${c.planCode}/${c.currency}`);
+    if (new Set(keys).size !== keys.length) throw catalogErrors.priceChangeInvalid('A plan and currency appear twice in one price change');
+    return inTransaction(db, async (tx) => {
+      const nowMs = clock.nowMs();
+      const prices: Array<PriceVersion & { planCode: string }> = [];
+      const affected = new Set<string>();
+      for (const change of changes) {
+        const currency = requireCurrency(change.currency);
+        const row = await lockPlanRowByCode(tx, database.dialect, change.planCode.trim().toUpperCase());
+        if (row === undefined) throw catalogErrors.planNotFound(change.planCode);
+        const existing = (await listPriceRows(tx, [row.id])).map(toPriceVersion).filter((v) => v.currency === currency);
+        const { subscriberPriceChanges } = checkPriceChange(row.code, existing, { amountMinor: change.amountMinor, effectiveAtMs, subscriberEffectiveAtMs }, nowMs);
+        if (subscriberPriceChanges) affected.add(row.code);
+        const id = ids('prc');
+        await insertPrices(tx, [{
+          id, plan_id: row.id, currency, amount_minor: change.amountMinor, effective_at: effectiveAtMs,
+          subscriber_effective_at: subscriberEffectiveAtMs, created_by: request.staffId ?? null, created_at: nowMs,
+        }]);
+        prices.push({ id, planCode: row.code, currency, amountMinor: change.amountMinor, effectiveAtMs, subscriberEffectiveAtMs });
+      }
+      // TODO(notices): queue a notice to every subscriber of `affected` plans once the lines module
+      // exposes who holds a plan; until then the back-office gets the list to act on.
+      return { prices, affectedPlanCodes: [...affected].sort() };
+    });
+  }
+
+  async function defineZone(def: ZoneDefinition): Promise<Zone> {
+    checkZoneDefinition(def);
+    const nowMs = clock.nowMs();
+    const row: ZoneRow = { id: ids('zon'), code: def.code, names: JSON.stringify(def.names), sort_order: def.sortOrder ?? 100, created_at: nowMs, updated_at: nowMs };
+    try {
+      await inTransaction(db, async (tx) => {
+        if ((await findZoneRowByCode(tx, def.code)) !== undefined) throw catalogErrors.codeTaken(def.code);
+        await insertZone(tx, row, [...def.countries].sort());
+      });
+    } catch (error) {
+      throw isUniqueViolation(error) ? catalogErrors.codeTaken(def.code) : error;
+    }
+    const [zone] = await loadZones(db, [row]);
+    assert(zone !== undefined, 'zone just created');
+    return zone;
+  }
+
+  async function definePlan(def: PlanDefinition): Promise<Plan> {
+    try {
+      await inTransaction(db, async (tx) => {
+        if ((await findPlanRowByCode(tx, def.code)) !== undefined) throw catalogErrors.codeTaken(def.code);
+        const zones = await listZoneRows(tx);
+        const baseCodes = await listPlanCodes(tx, def.addonFor ?? [], 'base');
+        checkPlanDefinition(def, new Set(zones.map((z) => z.code)), new Set(baseCodes));
+        const zone = zones.find((z) => z.code === def.zoneCode);
+        assert(zone !== undefined, 'checked zone');
+        const nowMs = clock.nowMs();
+        const planId = ids('pln');
+        await insertPlan(tx, {
+          id: planId, code: def.code, kind: def.kind, scope: def.scope, zone_id: zone.id, validity_days: def.validityDays,
+          data_bytes: def.allowances.dataBytes, voice_seconds: def.allowances.voiceSeconds, sms_count: def.allowances.smsCount,
+          texts: JSON.stringify(def.texts), overage: def.overage === null ? null : JSON.stringify(def.overage),
+          auto_renewable: def.autoRenewable ? 1 : 0, addon_for: def.kind === 'addon' ? JSON.stringify(def.addonFor ?? []) : null,
+          available_from_at: def.availableFromMs ?? null, available_until_at: def.availableUntilMs ?? null, retired_at: null,
+          sort_order: def.sortOrder ?? 100, created_at: nowMs, updated_at: nowMs,
+        });
+        const since = def.pricesEffectiveAtMs ?? def.availableFromMs ?? nowMs;
+        await insertPrices(tx, def.prices.map((p) => ({
+          id: ids('prc'), plan_id: planId, currency: p.currency, amount_minor: p.amountMinor,
+          effective_at: since, subscriber_effective_at: since, created_by: null, created_at: nowMs,
+        })));
+      });
+    } catch (error) {
+      throw isUniqueViolation(error) ? catalogErrors.codeTaken(def.code) : error;
+    }
+    return getPlan(def.code);
+  }
+
+  /**
+   * Takes the plan off sale from `atMs` (default now). It stays readable by code, and existing
+   * subscribers can still renew it: a retired plan never breaks a line that has it.
+   */
+  async function retirePlan(code: string, atMs: number = clock.nowMs()): Promise<Plan> {
+    const plan = await getPlan(code);
+    await setPlanRetired(db, plan.id, atMs, clock.nowMs());
+    return getPlan(plan.code);
+  }
+
+  return { listZones, searchPlans, findPlan, getPlan, priceFor, priceVersionFor, schedulePriceChange, defineZone, definePlan, retirePlan };
+}
+
+export type PlansService = ReturnType<typeof createPlansService>;

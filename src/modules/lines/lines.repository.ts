@@ -1,0 +1,88 @@
+import type { Executor, Tx } from '../../platform/db/database.js';
+import type { SimType } from '../provisioning/index.js';
+import type { Line, Period } from './lines.js';
+
+export interface LineTable {
+  id: string;
+  customer_id: string;
+  iccid: string;
+  msisdn: string;
+  type: SimType;
+  created_at: number;
+}
+
+export interface LinePeriodTable {
+  id: string;
+  line_id: string;
+  plan_code: string;
+  starts_at: number;
+  ends_at: number;
+  order_id: string;
+  created_at: number;
+}
+
+declare module '../../platform/db/schema.js' {
+  interface Tables {
+    line: LineTable;
+    line_period: LinePeriodTable;
+  }
+}
+
+export function toLine(row: LineTable): Line {
+  return { id: row.id, customerId: row.customer_id, iccid: row.iccid, msisdn: row.msisdn, type: row.type, createdAtMs: row.created_at };
+}
+
+export function toPeriod(row: LinePeriodTable): Period {
+  return {
+    id: row.id, lineId: row.line_id, planCode: row.plan_code, startsAtMs: row.starts_at, endsAtMs: row.ends_at,
+    orderId: row.order_id, createdAtMs: row.created_at,
+  };
+}
+
+/** Inserts the line unless a line with its id exists; returns whether it inserted. */
+export async function insertLineIfAbsent(tx: Tx, row: LineTable): Promise<boolean> {
+  const result = await tx.insertInto('line').values(row).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+export async function findLineById(db: Executor, id: string): Promise<LineTable | undefined> {
+  return db.selectFrom('line').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The line if it belongs to `customerId`; someone else's line is not found either. */
+export async function findCustomerLine(db: Executor, customerId: string, id: string): Promise<LineTable | undefined> {
+  return db.selectFrom('line').selectAll().where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();
+}
+
+/** The customer's lines, oldest first, after the cursor `afterId`; bounded by `limit`. */
+export async function listCustomerLines(db: Executor, customerId: string, limit: number, afterId?: string): Promise<LineTable[]> {
+  return db.selectFrom('line').selectAll().where('customer_id', '=', customerId)
+    .$if(afterId !== undefined, (qb) => qb.where('id', '>', afterId ?? ''))
+    .orderBy('id').limit(limit).execute();
+}
+
+/**
+ * The periods that decide the line's state at `atMs`: every period that ends after it (the current
+ * one and those queued after it, bounded by `limit`), plus the last one that ended at or before it.
+ */
+export async function listRelevantPeriods(db: Executor, lineId: string, atMs: number, limit: number): Promise<LinePeriodTable[]> {
+  const recent = await db.selectFrom('line_period').selectAll()
+    .where('line_id', '=', lineId).where('ends_at', '>', atMs)
+    .orderBy('starts_at').limit(limit).execute();
+  const older = await db.selectFrom('line_period').selectAll()
+    .where('line_id', '=', lineId).where('ends_at', '<=', atMs)
+    .orderBy('ends_at', 'desc').limit(1).execute();
+  return [...older, ...recent];
+}
+
+/** Inserts the period unless it collides with one of the unique constraints; returns whether it inserted. */
+export async function insertPeriodIfAbsent(tx: Tx, row: LinePeriodTable): Promise<boolean> {
+  // No conflict target: either constraint (order id, or line and start) makes it a no-op, and on
+  // PostgreSQL the transaction stays usable (a raised violation would abort it).
+  const result = await tx.insertInto('line_period').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+export async function findPeriodByOrder(db: Executor, orderId: string): Promise<LinePeriodTable | undefined> {
+  return db.selectFrom('line_period').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+}

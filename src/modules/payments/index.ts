@@ -1,0 +1,24 @@
+/**
+ * Payments: the provider interface, the payment state machine, webhooks, reconciliation, refunds of
+ * payments that cannot pay their order, saved payment methods, and the built-in `sandbox` provider.
+ * Payments reach orders only through the `OrderGateway` given at wiring time.
+ *
+ * Error codes: `orders.not_payable`, `payments.declined`, `payments.payment_method_invalid`,
+ * `payments.method_not_available`, `payments.attempt_in_progress`, `payments.webhook_signature_invalid`,
+ * `payments.webhook_stale`, `payments.webhook_payload_invalid`, `request.idempotency_key_reused`,
+ * `request.idempotency_in_progress`, `request.not_found`.
+ */
+export { createPaymentsService, paymentsFor, hasOpenPayment, type PaymentsService, type PaymentsOptions } from './payments.service.js';
+export { paymentsRoutes } from './payments.routes.js';
+export { paymentsMigrations } from './payments.migrations.js';
+export type { OrderGateway, PayableOrder } from './payments.gateway.js';
+export type { PayOrderInput } from './payments.checkout.js';
+export type { PaymentView } from './payments.schemas.js';
+export {
+  PAYMENT_STATUSES, OPEN_STATUSES, TERMINAL_STATUSES, applyOutcome,
+  type PaymentStatus, type OutcomeStatus, type OutcomeDecision,
+} from './payments.js';
+export type {
+  PaymentProvider, CreateProviderPayment, ProviderPayment, ProviderLookup, ProviderRefund, ProviderEvent, SavedMethodDetails,
+} from './payments.provider.js';
+export { SANDBOX_TOKENS, SANDBOX_SIGNATURE_HEADER, sandboxSignatureHeader, sandboxWebhookSecret } from './sandbox/sandbox.js';

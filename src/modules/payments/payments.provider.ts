@@ -1,0 +1,151 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { assert } from '../../platform/assert.js';
+import type { Language } from '../../platform/i18n.js';
+import type { Money } from '../../platform/money.js';
+
+/**
+ * The extension point every payment service provider (PSP) implements: the built-in `sandbox`
+ * now; Stripe, PayPal, Alipay and WeChat Pay next. Rules every implementation keeps:
+ *
+ * - It is never called inside a database transaction (the platform records the intent first,
+ *   calls, then records the outcome), and it may be slow or fail: the platform bounds each call
+ *   with a timeout and treats a throw or a timeout as "outcome unknown".
+ * - Every write carries the `idempotencyKey` the platform derives from its own ids; sending the
+ *   same key again must never move money twice (PSPs' idempotency headers, or the order reference
+ *   for PSPs that deduplicate by merchant order number such as Alipay's `out_trade_no`).
+ * - It throws only when the outcome is not known (network, timeout, 5xx). A definite refusal is an
+ *   answer: `{ status: 'failed', failureCode }`.
+ */
+export interface PaymentProvider {
+  /** The name in `ROAMLINE_PAYMENT_PROVIDERS` and in the webhook path `/webhooks/{name}`. */
+  readonly name: string;
+  /** The `method` values a customer may choose for this provider (e.g. `card`, `alipay`). */
+  readonly methods: readonly string[];
+  /** The methods that can be charged with the customer absent (saved methods, auto-renew). */
+  readonly offSessionMethods: readonly string[];
+  createPayment(input: CreateProviderPayment): Promise<ProviderPayment>;
+  /**
+   * The payment as the provider sees it, for reconciliation: by our key, or by the provider's id
+   * once known. `{ found: false }` means the provider never received the create call.
+   */
+  getPayment(ref: ProviderPaymentRef): Promise<ProviderLookup>;
+  /** Cancels a payment that waits for the customer; answers the payment's state afterwards (it may have succeeded meanwhile). */
+  cancelPayment(input: ProviderPaymentRef & { readonly providerPaymentId: string }): Promise<ProviderPayment>;
+  refund(input: { readonly providerPaymentId: string; readonly amount: Money; readonly idempotencyKey: string }): Promise<ProviderRefund>;
+  /**
+   * Verifies a webhook on its raw bytes (signature and timestamp tolerance) and reads its event.
+   * Throws `payments.webhook_signature_invalid`, `payments.webhook_stale` or
+   * `payments.webhook_payload_invalid`; never trusts a field it did not verify.
+   */
+  parseWebhook(rawBody: Buffer, headers: IncomingHttpHeaders): Promise<ProviderEvent>;
+  /** Removes a saved payment method at the provider (it can no longer be charged). */
+  detachPaymentMethod(providerMethodRef: string): Promise<void>;
+}
+
+export interface CreateProviderPayment {
+  /** Our payment id: sent as the provider's merchant reference / metadata, so webhooks can name it. */
+  readonly paymentId: string;
+  readonly idempotencyKey: string;
+  readonly amount: Money;
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly paymentMethodToken: string;
+  /** Absolute URL where the provider sends the customer back after its own page. */
+  readonly returnUrl: string;
+  readonly language: Language;
+  readonly savePaymentMethod: boolean;
+  /** The customer is not present (auto-renew): a method that needs the customer fails instead. */
+  readonly offSession: boolean;
+}
+
+export type ProviderStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ProviderPayment {
+  readonly status: ProviderStatus;
+  readonly providerPaymentId: string;
+  /** Where the customer completes the provider's step (`requires_action` only). */
+  readonly actionUrl?: string;
+  readonly failureCode?: string;
+  /** What the provider says it took (or will take); compared with the order before it is paid. */
+  readonly amount?: Money;
+  /** When the customer asked to save the method and the provider kept it. Never a card number. */
+  readonly savedMethod?: SavedMethodDetails;
+}
+
+export interface SavedMethodDetails {
+  /** The provider's reference to charge it again (e.g. a Stripe `pm_...`). */
+  readonly providerMethodRef: string;
+  readonly brand: string;
+  readonly last4: string;
+  readonly expMonth: number;
+  readonly expYear: number;
+}
+
+export interface ProviderPaymentRef {
+  readonly idempotencyKey: string;
+  readonly providerPaymentId?: string;
+}
+
+export type ProviderLookup = ({ readonly found: true } & ProviderPayment) | { readonly found: false };
+
+export interface ProviderRefund {
+  readonly status: 'pending' | 'succeeded' | 'failed';
+  readonly providerRefundId: string | undefined;
+  readonly failureCode?: string;
+}
+
+/** A verified webhook event, reduced to what the platform applies. */
+export interface ProviderEvent {
+  /** The provider's event id: the deduplication key (with the provider's name). */
+  readonly eventId: string;
+  readonly providerPaymentId: string;
+  /** Our payment id when the provider echoes our reference (it may arrive before the create call returns). */
+  readonly paymentId?: string;
+  readonly status: ProviderStatus;
+  readonly amount?: Money;
+  readonly failureCode?: string;
+}
+
+/** Thrown (by the platform's timeout, or by a provider) when the outcome of a call is unknown. */
+export class ProviderUnavailableError extends Error {
+  override readonly name = 'ProviderUnavailableError';
+}
+
+/** Bounds a provider call: after `timeoutMs` the caller stops waiting (the call itself may still land). */
+export async function withTimeout<T>(call: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProviderUnavailableError(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([call(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The providers offered by this deployment, by name and by method. */
+export interface ProviderRegistry {
+  byName(name: string): PaymentProvider | undefined;
+  forMethod(method: string): PaymentProvider | undefined;
+  /** Methods a customer may choose, in the order the providers were configured. */
+  offeredMethods(): string[];
+}
+
+export function createProviderRegistry(providers: readonly PaymentProvider[]): ProviderRegistry {
+  const byName = new Map<string, PaymentProvider>();
+  const byMethod = new Map<string, PaymentProvider>();
+  for (const provider of providers) {
+    assert(!byName.has(provider.name), `payment provider ${provider.name} registered twice`);
+    byName.set(provider.name, provider);
+    for (const method of provider.methods) {
+      assert(!byMethod.has(method), `payment method ${method} offered by two providers`);
+      byMethod.set(method, provider);
+    }
+  }
+  return {
+    byName: (name) => byName.get(name),
+    forMethod: (method) => byMethod.get(method),
+    offeredMethods: () => [...byMethod.keys()],
+  };
+}

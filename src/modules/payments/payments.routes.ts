@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireCustomer } from '../../platform/http.js';
+import {
+  OrderIdParams, PayBody, PayHeaders, PaymentMethodIdParams, PaymentMethodView, PaymentView, ProviderParams, toPaymentMethodView,
+} from './payments.schemas.js';
+import type { PaymentsService } from './payments.service.js';
+import { sandboxRoutes } from './sandbox/sandbox.routes.js';
+
+const tags = ['payments'];
+
+/** Webhooks read the raw bytes (the signature covers them exactly), so this plugin parses no JSON. */
+function webhookRoutes(payments: PaymentsService): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    app.post('/webhooks/:provider', {
+      config: { csrf: false },
+      schema: { tags, summary: 'Events from a payment provider (signed; stored once per event id, then applied)', params: ProviderParams, response: { 200: z.object({ received: z.literal(true), duplicate: z.boolean() }) } },
+    }, async (request) => {
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const { duplicate } = await payments.receiveWebhook(request.params.provider, raw, request.headers);
+      return { received: true as const, duplicate };
+    });
+  };
+}
+
+export function paymentsRoutes(payments: PaymentsService): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post('/orders/:id/payments', {
+      // Card-testing bots try many cards quickly; a person pays a handful of times at most.
+      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      schema: { tags, summary: 'Pay an order (honours Idempotency-Key); a decline answers 402 payments.declined', params: OrderIdParams, headers: PayHeaders, body: PayBody, response: { 201: z.object({ payment: PaymentView }) } },
+    }, async (request, reply) => {
+      const { customerId } = requireCustomer(request);
+      const payment = await payments.submitPayment({ customerId, orderId: request.params.id, ...request.body }, request.headers['idempotency-key']);
+      return reply.code(201).send({ payment });
+    });
+
+    app.get('/orders/:id/payments', {
+      schema: { tags, summary: 'The order’s payment attempts, newest first', params: OrderIdParams, response: { 200: z.object({ payments: z.array(PaymentView) }) } },
+    }, async (request) => ({ payments: await payments.listOrderPayments(requireCustomer(request).customerId, request.params.id) }));
+
+    app.get('/payment-methods', {
+      schema: { tags, summary: 'Saved payment methods (brand, last 4 digits, expiry)', response: { 200: z.object({ paymentMethods: z.array(PaymentMethodView) }) } },
+    }, async (request) => ({ paymentMethods: (await payments.listPaymentMethods(requireCustomer(request).customerId)).map(toPaymentMethodView) }));
+
+    app.delete('/payment-methods/:id', {
+      schema: { tags, summary: 'Forget a saved payment method', params: PaymentMethodIdParams, response: { 204: z.null() } },
+    }, async (request, reply) => {
+      await payments.deletePaymentMethod(requireCustomer(request).customerId, request.params.id);
+      return reply.code(204).send(null);
+    });
+
+    await app.register(webhookRoutes(payments));
+    if (payments.sandbox !== undefined) await app.register(sandboxRoutes(payments.sandbox));
+  };
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../platform/idempotency.js';
+import { CURRENCIES } from '../../platform/money.js';
+import { PAYMENT_STATUSES, REFUND_REASONS, REFUND_STATUSES } from './payments.js';
+import type { PaymentMethodRow, PaymentRefundRow, PaymentRow } from './payments.repository.js';
+
+const paymentMethodId = z.string().regex(/^pm_[0-9A-Z]{26}$/, 'payment method id');
+
+export const OrderIdParams = z.object({ id: z.string().regex(/^ord_[0-9A-Z]{26}$/, 'order id') }).strict();
+export const PaymentMethodIdParams = z.object({ id: paymentMethodId }).strict();
+export const ProviderParams = z.object({ provider: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'provider name') }).strict();
+
+export const PayBody = z.object({
+  method: z.string().min(1).max(40).describe('A payment method offered by this deployment, e.g. `sandbox`'),
+  paymentMethodToken: z.string().min(1).max(255).optional()
+    .describe('A one-time token from the provider; sandbox test cards: pm_sandbox_visa, pm_sandbox_declined, pm_sandbox_3ds, pm_sandbox_slow, pm_sandbox_timeout'),
+  paymentMethodId: paymentMethodId.optional().describe('A saved payment method instead of a token'),
+  savePaymentMethod: z.boolean().optional().describe('Keep the method for later payments and auto-renew'),
+}).strict().refine((b) => (b.paymentMethodToken === undefined) !== (b.paymentMethodId === undefined), {
+  message: 'give exactly one of paymentMethodToken and paymentMethodId', path: ['paymentMethodToken'],
+});
+export type PayBody = z.infer<typeof PayBody>;
+
+export const PayHeaders = z.looseObject({
+  'idempotency-key': z.string().regex(IDEMPOTENCY_KEY_PATTERN, '8 to 128 letters, digits or _.:-').optional()
+    .describe('Retrying with the same key and body answers with the same payment; never pays twice'),
+});
+
+const RefundView = z.object({
+  id: z.string(),
+  status: z.enum(REFUND_STATUSES),
+  reason: z.enum(REFUND_REASONS),
+  amountMinor: z.number().int(),
+  currency: z.enum(CURRENCIES),
+});
+
+export const PaymentView = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  status: z.enum(PAYMENT_STATUSES),
+  provider: z.string(),
+  method: z.string(),
+  amountMinor: z.number().int(),
+  currency: z.enum(CURRENCIES),
+  actionUrl: z.string().optional().describe('Where the customer completes the provider’s step (status requires_action)'),
+  failureCode: z.string().optional(),
+  refund: RefundView.optional().describe('Money given back automatically (e.g. the order expired before the payment succeeded)'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type PaymentView = z.infer<typeof PaymentView>;
+
+export const PaymentMethodView = z.object({
+  id: z.string(),
+  provider: z.string(),
+  brand: z.string(),
+  last4: z.string(),
+  expMonth: z.number().int(),
+  expYear: z.number().int(),
+  createdAt: z.string(),
+});
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function toPaymentView(row: PaymentRow, refund?: PaymentRefundRow): PaymentView {
+  return {
+    id: row.id, orderId: row.order_id, status: row.status, provider: row.provider, method: row.method,
+    amountMinor: row.amount_minor, currency: row.currency,
+    ...(row.status === 'requires_action' && row.action_url !== null ? { actionUrl: row.action_url } : {}),
+    ...(row.failure_code !== null ? { failureCode: row.failure_code } : {}),
+    ...(refund !== undefined ? { refund: { id: refund.id, status: refund.status, reason: refund.reason, amountMinor: refund.amount_minor, currency: refund.currency } } : {}),
+    createdAt: iso(row.created_at), updatedAt: iso(row.updated_at),
+  };
+}
+
+export function toPaymentMethodView(row: PaymentMethodRow): z.infer<typeof PaymentMethodView> {
+  return { id: row.id, provider: row.provider, brand: row.brand, last4: row.last4, expMonth: row.exp_month, expYear: row.exp_year, createdAt: iso(row.created_at) };
+}

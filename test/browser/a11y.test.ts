@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import {
+  DEMO_SIMS, claimSimViaApi, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot, seriousViolations,
+  signInWithPassword, startPortal, type Portal,
+  BROWSER_TEST_TIMEOUT_MS,
+} from './support/portal.js';
+
+/**
+ * Accessibility (axe-core: WCAG 2.1 A/AA and best practices; no serious or critical violation) and
+ * phone-size screenshots (test-results/screenshots/) of the main pages, in English and in Chinese.
+ */
+describe('portal: accessibility and screenshots', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
+  let portal: Portal;
+  beforeAll(async () => {
+    portal = await startPortal();
+  });
+  afterAll(async () => {
+    await portal?.close();
+  });
+
+  /** Screenshot of the page; axe too unless `axe` is false (a page already checked in another language). */
+  async function check(page: Page, name: string, axe = true): Promise<void> {
+    await page.locator('main h1').waitFor();
+    await page.locator('.loading').waitFor({ state: 'detached' });
+    if (axe) expect(await seriousViolations(page), name).toEqual([]);
+    await screenshot(page, name);
+  }
+
+  it('signed-out pages', async () => {
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    for (const [path, title, name] of [
+      ['/sign-in', 'Sign in', 'sign-in'],
+      ['/sign-up', 'Create your account', 'sign-up'],
+      ['/forgot-password', 'Reset your password', 'forgot-password'],
+      ['/plans', 'Plans', 'plans'],
+    ] as const) {
+      await page.goto(path);
+      await heading(page, title);
+      await check(page, `${name}-en`);
+    }
+    await page.goto('/plans?country=JP');
+    await page.locator('.plan-card').first().waitFor();
+    await page.getByRole('checkbox', { name: 'Compare' }).nth(0).check();
+    await page.getByRole('checkbox', { name: 'Compare' }).nth(1).check();
+    await page.locator('#compare').waitFor();
+    await check(page, 'plans-compare-en');
+    await page.locator('.plan-card a.button').first().click();
+    await page.locator('#terms-title').waitFor();
+    await check(page, 'plan-detail-en');
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+
+  it('signed-in pages in English', async () => {
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    const { email } = await provisionCustomer(portal, 'en');
+    await signInWithPassword(page, email);
+    await check(page, 'dashboard-empty-en');
+    const lineId = await claimSimViaApi(portal, page, DEMO_SIMS[0]);
+    for (const [path, name] of [
+      ['/', 'dashboard-en'],
+      [`/lines/${lineId}`, 'line-detail-en'],
+      [`/checkout?line=${lineId}&plan=HK-LOCAL-30D&currency=HKD`, 'checkout-renew-en'],
+      ['/orders', 'orders-en'],
+      ['/account', 'account-en'],
+      ['/lines/claim', 'claim-en'],
+      ['/dev/mailbox', 'dev-mailbox-en'],
+    ] as const) {
+      await page.goto(path);
+      await check(page, name);
+    }
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+
+  it('signed-in pages in Chinese', async () => {
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    const { email } = await provisionCustomer(portal, 'zh-CN');
+    await signInWithPassword(page, email);
+    await claimSimViaApi(portal, page, DEMO_SIMS[1]);
+    for (const language of ['zh-CN', 'zh-TW'] as const) {
+      if (language === 'zh-TW') {
+        await page.locator('.topbar select').selectOption(language);
+        await page.waitForFunction(`document.documentElement.lang === '${language}'`);
+      }
+      for (const [path, name] of [['/', 'dashboard'], ['/plans?country=JP', 'plans'], ['/account', 'account']] as const) {
+        await page.goto(path);
+        // Chinese text changes lengths and fonts: axe once per page in one of the two scripts.
+        await check(page, `${name}-${language}`, language === (name === 'plans' ? 'zh-TW' : 'zh-CN'));
+      }
+    }
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+});

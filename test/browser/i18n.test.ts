@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import en from '../../web/src/i18n/en.json';
+import {
+  PASSWORD, apiAs, expectNoPageErrors, heading, missingKeys, openPhone, provisionCustomer, rawKeysIn, startPortal,
+  type Portal,
+  BROWSER_TEST_TIMEOUT_MS,
+} from './support/portal.js';
+import type { Page } from 'playwright-core';
+
+const NAMESPACES = Object.keys(en);
+
+/** The page shows only translated text: no key i18next lacked, no raw key, and some Chinese. */
+async function expectTranslated(page: Page, language: string): Promise<void> {
+  await expect(page.evaluate<string>('document.documentElement.lang')).resolves.toBe(language);
+  await expect(missingKeys(page)).resolves.toEqual([]);
+  await expect(rawKeysIn(page, NAMESPACES)).resolves.toEqual([]);
+  const text = await page.locator('main').innerText();
+  expect(text).toMatch(/[\u4e00-\u9fff]/);
+}
+
+const CASES = [
+  {
+    language: 'zh-CN', name: '简体中文',
+    titles: { signIn: '登录', signUp: '注册账户', forgot: '重置密码', plans: '套餐', lines: '我的号码', account: '账户', orders: '订单', claim: '添加已购买的 SIM 卡' },
+    wrongPassword: '邮箱、手机号或密码不正确。',
+  },
+  {
+    language: 'zh-TW', name: '繁體中文',
+    titles: { signIn: '登入', signUp: '註冊帳戶', forgot: '重設密碼', plans: '方案', lines: '我的門號', account: '帳戶', orders: '訂單', claim: '加入已購買的 SIM 卡' },
+    wrongPassword: '電子郵件、手機號碼或密碼不正確。',
+  },
+] as const;
+
+describe('portal: languages', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
+  let portal: Portal;
+  beforeAll(async () => {
+    portal = await startPortal();
+  });
+  afterAll(async () => {
+    await portal?.close();
+  });
+
+  for (const c of CASES) {
+    it(`switches to ${c.name}: every page is translated, errors too, and the profile remembers it`, async () => {
+      const phone = await openPhone(portal);
+      const { page } = phone;
+      const { email } = await provisionCustomer(portal, 'en');
+      await page.goto('/sign-in');
+      await heading(page, 'Sign in');
+      await page.getByLabel('Language').selectOption(c.language);
+      await heading(page, c.titles.signIn);
+      await expectTranslated(page, c.language);
+
+      await page.locator('input[name="contact"]').fill(email);
+      await page.locator('input[name="password"]').fill('wrong-password-123');
+      await page.locator('form button[type="submit"]').click();
+      await expect(page.getByRole('alert').innerText()).resolves.toBe(c.wrongPassword);
+
+      for (const [path, title] of [['/sign-up', c.titles.signUp], ['/forgot-password', c.titles.forgot], ['/plans', c.titles.plans]] as const) {
+        await page.goto(path);
+        await heading(page, title);
+        await expectTranslated(page, c.language);
+      }
+      await page.locator('.plan-card a.button').first().click();
+      await page.locator('#terms-title').waitFor();
+      await expectTranslated(page, c.language);
+
+      // Signing in keeps the language picked on this device and saves it to the profile.
+      await page.goto('/sign-in');
+      await page.locator('input[name="contact"]').fill(email);
+      await page.locator('input[name="password"]').fill(PASSWORD);
+      await page.locator('form button[type="submit"]').click();
+      await heading(page, c.titles.lines);
+      await expectTranslated(page, c.language);
+      await expect.poll(async () => (await apiAs<{ language: string }>(page, 'GET', '/me')).language).toBe(c.language);
+
+      for (const [path, title] of [['/account', c.titles.account], ['/orders', c.titles.orders], ['/lines/claim', c.titles.claim]] as const) {
+        await page.goto(path);
+        await heading(page, title);
+        await expectTranslated(page, c.language);
+      }
+      expectNoPageErrors(phone);
+      await phone.context.close();
+    });
+  }
+
+  it('shows the profile language on a new device after sign-in', async () => {
+    const { email } = await provisionCustomer(portal, 'zh-TW');
+    const phone = await openPhone(portal, 'en-GB');
+    const { page } = phone;
+    await page.goto('/sign-in');
+    await heading(page, 'Sign in');
+    await page.locator('input[name="contact"]').fill(email);
+    await page.locator('input[name="password"]').fill(PASSWORD);
+    await page.locator('form button[type="submit"]').click();
+    await heading(page, '我的門號');
+    await expectTranslated(page, 'zh-TW');
+    // It stays after a reload.
+    await page.reload();
+    await heading(page, '我的門號');
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+
+  it('follows the browser language on a first visit', async () => {
+    const phone = await openPhone(portal, 'zh-HK');
+    await phone.page.goto('/plans');
+    await heading(phone.page, '方案');
+    await expectTranslated(phone.page, 'zh-TW');
+    await phone.context.close();
+  });
+});

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import type { Page } from 'playwright-core';
+import {
+  BROWSER_TEST_TIMEOUT_MS, DEMO_SIMS, codeFor, expectNoPageErrors, hasRoute, heading, openPhone, provisionCustomer, screenshot,
+  signInWithPassword, startPortal, type Portal,
+} from './support/portal.js';
+
+/**
+ * The traveller's journeys end to end: claim a SIM, buy an eSIM and install it, renew with a
+ * promotion code, a declined card. Journeys that need a module that has not landed yet skip
+ * themselves (with the reason), and run as soon as its routes exist.
+ */
+describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
+  let portal: Portal;
+  beforeAll(async () => {
+    portal = await startPortal();
+  });
+  afterAll(async () => {
+    await portal?.close();
+  });
+
+  async function needsPayments(ctx: TestContext): Promise<void> {
+    if (!(await hasRoute(portal, 'POST', '/api/v1/orders/:id/payments'))) ctx.skip('waiting for the payments routes (POST /api/v1/orders/{id}/payments)');
+  }
+
+  /** Buys `planCode` as a new eSIM in USD and pays with `card`; leaves the page on the order status page. */
+  async function buyEsim(page: Page, planCode: string, card: string, promotion?: string): Promise<void> {
+    await page.goto(`/plans/${planCode}?currency=USD`);
+    await page.locator('#terms-title').waitFor();
+    await page.getByRole('link', { name: 'Buy this plan' }).click();
+    await heading(page, 'Buy a plan');
+    if (promotion !== undefined) {
+      await page.getByLabel('Promotion code').fill(promotion);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.getByText(`Code ${promotion} applied.`).waitFor();
+    }
+    await page.locator('.summary .total').waitFor();
+    await page.getByRole('checkbox', { name: /I have read the plan's terms/ }).check();
+    await page.getByRole('radio', { name: card }).check();
+    await page.getByRole('button', { name: /^Pay / }).click();
+  }
+
+  it('claims a SIM bought in a shop with the code sent to it, and sees the new line', async () => {
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    const { email } = await provisionCustomer(portal);
+    await signInWithPassword(page, email);
+    await page.getByRole('link', { name: 'Add a SIM I bought' }).click();
+    await heading(page, 'Add a SIM you bought');
+    await page.getByLabel("SIM's phone number").fill(DEMO_SIMS[2]);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await page.getByText(`We sent a code by SMS to`).waitFor();
+    await page.getByLabel('6-digit code').fill(await codeFor(portal, DEMO_SIMS[2]));
+    await page.getByRole('button', { name: 'Add this SIM' }).click();
+    await heading(page, DEMO_SIMS[2]);
+    await expect(page.getByText('No plan yet').first().isVisible()).resolves.toBe(true);
+    await page.getByRole('link', { name: 'My lines' }).click();
+    await page.getByRole('heading', { level: 2, name: DEMO_SIMS[2] }).waitFor();
+    // Someone else's SIM, or a number that is not a claimable SIM, is refused in words.
+    await page.goto('/lines/claim');
+    await page.getByLabel("SIM's phone number").fill(DEMO_SIMS[2]);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await expect(page.getByRole('alert').innerText()).resolves.toContain('cannot be added');
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+
+  it('buys an eSIM, follows the order until it is ready, and installs it with the QR code', async (ctx) => {
+    await needsPayments(ctx);
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    const { email } = await provisionCustomer(portal);
+    await signInWithPassword(page, email);
+    await buyEsim(page, 'JP-DATA-7D', 'Test card Visa 4242 (payment succeeds)');
+    await heading(page, 'Your order');
+    await page.getByText('Ready', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'order-fulfilled-en');
+    await page.getByRole('link', { name: 'Go to the line' }).click();
+    await page.locator('#esim-title').waitFor();
+    await page.locator('.qr-image svg').waitFor();
+    const install = page.getByRole('link', { name: 'Install on this iPhone' });
+    const href = (await install.getAttribute('href')) ?? '';
+    expect(href.startsWith('https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=LPA%3A1%24')).toBe(true);
+    await expect(page.getByText('SM-DP+ address').isVisible()).resolves.toBe(true);
+    await screenshot(page, 'line-esim-en');
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+
+  it('renews a line with a promotion code: every amount and the period are shown before paying', async (ctx) => {
+    await needsPayments(ctx);
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    const { email } = await provisionCustomer(portal);
+    await signInWithPassword(page, email);
+    await buyEsim(page, 'JP-DATA-7D', 'Test card Visa 4242 (payment succeeds)');
+    await page.getByText('Ready', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'My lines' }).click();
+    await page.getByRole('link', { name: 'Renew' }).first().click();
+    await heading(page, 'Renew');
+    await page.getByLabel('Promotion code').fill('SUMMER2025');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByRole('alert').innerText()).resolves.toBe('This promotion has ended.');
+    await page.getByLabel('Promotion code').fill('TRAVEL5');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('Code TRAVEL5 applied.').waitFor();
+    const summary = page.locator('.summary');
+    await expect(summary.innerText()).resolves.toMatch(/Discount \(TRAVEL5\)\s*−\$5\.00/);
+    await expect(summary.locator('.period').isVisible()).resolves.toBe(true);
+    await screenshot(page, 'checkout-renew-promo-en');
+    await page.getByRole('checkbox', { name: /I have read the plan's terms/ }).check();
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await heading(page, 'Your order');
+    await page.getByText('Ready', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await expect(page.locator('.order-row').count()).resolves.toBe(2);
+    await expect(page.getByRole('link', { name: /Receipt of the order/ }).first().getAttribute('href')).resolves.toMatch(/\/receipt\.pdf$/);
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+
+  it('says why a card was declined and pays the same order with another card', async (ctx) => {
+    await needsPayments(ctx);
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    const { email } = await provisionCustomer(portal);
+    await signInWithPassword(page, email);
+    await buyEsim(page, 'JP-DATA-1D', 'Test card that is declined');
+    await expect(page.getByRole('alert').innerText()).resolves.toBe('The payment was declined. Try another card.');
+    await page.getByRole('radio', { name: 'Test card Visa 4242 (payment succeeds)' }).check();
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await heading(page, 'Your order');
+    await page.getByText('Ready', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await expect(page.locator('.order-row').count()).resolves.toBe(1);
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+});

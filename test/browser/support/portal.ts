@@ -1,0 +1,229 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { buildApp } from '../../../src/app/app.js';
+import { allMigrations } from '../../../src/app/migrations.js';
+import { seedDemo } from '../../../src/app/seed.js';
+import { testConfig } from '../../../src/platform/config.js';
+import { createLogger } from '../../../src/platform/logger.js';
+import { createTestDatabase, type TestDatabase } from '../../support/stores.js';
+
+/**
+ * The browser tests' harness: the real application, listening on a free port of 127.0.0.1 and
+ * serving the built portal (web/dist, built by test/support/web-global-setup.ts), driven by
+ * Debian's Chromium through playwright-core.
+ *
+ * Browser tests use SQLite only: they test the portal, not the storage, which the integration
+ * suites test on both SQLite and PostgreSQL.
+ */
+
+export const CHROMIUM_PATH = process.env.ROAMLINE_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screenshots');
+/** The narrowest phone the portal supports, and the size of the screenshots. */
+export const PHONE = { width: 360, height: 780 } as const;
+export const PASSWORD = 'correct-horse-battery-staple';
+/** Per-test time limit: a browser journey loads several pages, and CI machines may be busy. */
+export const BROWSER_TEST_TIMEOUT_MS = 120_000;
+
+export interface Portal {
+  readonly app: FastifyInstance;
+  readonly baseUrl: string;
+  readonly browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Starts the app on a fresh SQLite database with the demo catalog and inventory, and Chromium. */
+export async function startPortal(): Promise<Portal> {
+  const database: TestDatabase = await createTestDatabase('sqlite', allMigrations);
+  // The port is known before the app is built, so that links the app makes for customers (the
+  // payment provider's return address) point back to this very server.
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // One IP (127.0.0.1) signs up many test customers: raise the per-IP code limit, keep the rest.
+  const config = testConfig({ codeHourlyLimitPerIp: 10_000, codeHourlyLimitPerDestination: 100, publicUrl: baseUrl });
+  const app = await buildApp({ config, database, logger: createLogger('silent') });
+  await seedDemo(app.roamline.services);
+  await app.listen({ port, host: '127.0.0.1' });
+  // playwright's launch() gives Chromium a fresh, temporary --user-data-dir of its own each time.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  return {
+    app, baseUrl, browser,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+export interface PhonePage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Console errors and uncaught exceptions of the page, checked by `expectNoPageErrors`. */
+  readonly errors: string[];
+}
+
+/** A fresh context (no cookies, no storage) with a phone-sized viewport in `locale`. */
+export async function openPhone(portal: Portal, locale = 'en-US'): Promise<PhonePage> {
+  const context = await portal.browser.newContext({
+    baseURL: portal.baseUrl, viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale,
+  });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    // Failed API answers (4xx the test provokes) show as resource errors; the page handles them.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(`console: ${message.text()}`);
+  });
+  return { context, page, errors };
+}
+
+export function expectNoPageErrors(phone: PhonePage): void {
+  expect(phone.errors).toEqual([]);
+}
+
+let counter = 0;
+export function uniqueEmail(label = 'browser'): string {
+  counter += 1;
+  return `${label}.${Date.now().toString(36)}.${counter}@example.com`;
+}
+
+/** A fresh Hong Kong mobile number (+852 61xx xxxx is mobile, and HK is on the SMS allow-list). */
+export function uniqueHkMobile(): string {
+  counter += 1;
+  return `+85261${String((Date.now() + counter * 7919) % 1_000_000).padStart(6, '0')}`;
+}
+
+/**
+ * The newest 6-digit code sent to `to`, read from the development outbox; waits up to 10 s for it
+ * (the page may still be waiting for the API's answer when the test asks).
+ */
+export async function codeFor(portal: Portal, to: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const response = await fetch(`${portal.baseUrl}/api/v1/dev/outbox?to=${encodeURIComponent(to)}`);
+    const { messages } = (await response.json()) as { messages: Array<{ body: string }> };
+    for (const message of messages) {
+      const match = /\b(\d{6})\b/.exec(message.body);
+      if (match?.[1] !== undefined) return match[1];
+    }
+    if (Date.now() > deadline) throw new Error(`no code in the outbox for ${to}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Creates a verified customer through the accounts service (fast), for tests that need one. */
+export async function provisionCustomer(portal: Portal, language: 'en' | 'zh-CN' | 'zh-TW' = 'en'): Promise<{ email: string }> {
+  const email = uniqueEmail('customer');
+  await portal.app.roamline.services.accounts.signIn.provisionCustomer({ email, password: PASSWORD, language });
+  return { email };
+}
+
+/** Signs in through the sign-in page with a password and waits for the dashboard. */
+export async function signInWithPassword(page: Page, contact: string, password = PASSWORD): Promise<void> {
+  await page.goto('/sign-in');
+  await page.locator('input[name="contact"]').fill(contact);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('form button[type="submit"]').click();
+  await page.waitForURL((url) => url.pathname === '/');
+  await page.locator('main h1').waitFor();
+}
+
+/** Waits for the page's h1 to read `name` (pages are lazy: the previous one stays while the next loads). */
+export async function heading(page: Page, name: string): Promise<void> {
+  await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+}
+
+/** Keys the page asked i18next for that no language has (recorded by the portal's missing-key handler). */
+export async function missingKeys(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>('window.__roamlineMissingKeys ?? []');
+}
+
+/** The visible text of the page, to look for raw translation keys ("nav.plans") left in it. */
+export async function rawKeysIn(page: Page, namespaces: readonly string[]): Promise<string[]> {
+  const text = await page.locator('body').innerText();
+  const pattern = new RegExp(`\\b(?:${namespaces.join('|')})\\.[a-zA-Z_]+(?:\\.[a-zA-Z_]+)*\\b`, 'g');
+  return text.match(pattern) ?? [];
+}
+
+const require = createRequire(import.meta.url);
+let axeSource: string | undefined;
+
+interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly nodes: ReadonlyArray<{ readonly target: readonly string[] }>;
+}
+
+/** Runs axe-core (WCAG 2.x A and AA rules) on the page; returns the serious and critical violations. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  axeSource ??= await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // Evaluated over the DevTools protocol, so the app's Content-Security-Policy (no inline scripts) stays on.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate<AxeViolation[]>(
+    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }).then((r) => r.violations)",
+  );
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+}
+
+/** Saves a full-page screenshot at phone size under test-results/screenshots/. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  // From the top, so sticky bars sit where a reader first sees them.
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Calls the API with the page's cookies (signed in as the page is), with a CSRF token on writes. */
+export async function apiAs<T>(page: Page, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const request = page.context().request;
+  const extra: Record<string, string> = { ...headers };
+  if (method !== 'GET') {
+    const csrf = (await (await request.get('/api/v1/auth/csrf')).json()) as { csrfToken: string };
+    extra['x-csrf-token'] = csrf.csrfToken;
+  }
+  const response = await request.fetch(`/api/v1${path}`, { method, headers: extra, ...(body === undefined ? {} : { data: body }) });
+  const text = await response.text();
+  if (!response.ok()) throw new Error(`${method} ${path}: ${response.status()} ${text}`);
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+/** Whether the running app has a route (some modules land later than the portal's tests). */
+export async function hasRoute(portal: Portal, method: string, url: string): Promise<boolean> {
+  return portal.app.hasRoute({ method: method.toUpperCase() as 'GET', url });
+}
+
+/** The demo SIMs sold in shops, waiting to be claimed (src/modules/provisioning/provisioning.demo.ts). */
+export const DEMO_SIMS = ['+85251000101', '+85251000102', '+85251000103', '+85251000104', '+85251000105', '+85251000106'] as const;
+
+/** Attaches a demo SIM to the signed-in customer of `page` through the API; returns the line id. */
+export async function claimSimViaApi(portal: Portal, page: Page, msisdn: string): Promise<string> {
+  await apiAs(page, 'POST', '/lines/claim', { msisdn });
+  const line = await apiAs<{ id: string }>(page, 'POST', '/lines/claim/verify', { msisdn, code: await codeFor(portal, msisdn) });
+  return line.id;
+}
