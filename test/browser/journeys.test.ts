@@ -30,7 +30,7 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await page.getByRole('link', { name: 'Buy this plan' }).click();
     await heading(page, 'Buy a plan');
     if (promotion !== undefined) {
-      await page.getByLabel('Promotion code').fill(promotion);
+      await page.getByRole('textbox', { name: 'Promotion code' }).fill(promotion);
       await page.getByRole('button', { name: 'Apply' }).click();
       await page.getByText(`Code ${promotion} applied.`).waitFor();
     }
@@ -54,7 +54,7 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await page.getByRole('button', { name: 'Add this SIM' }).click();
     await heading(page, DEMO_SIMS[2]);
     await expect(page.getByText('No plan yet').first().isVisible()).resolves.toBe(true);
-    await page.getByRole('link', { name: 'My lines' }).click();
+    await page.getByRole('link', { name: 'My lines', exact: true }).click();
     await page.getByRole('heading', { level: 2, name: DEMO_SIMS[2] }).waitFor();
     // Someone else's SIM, or a number that is not a claimable SIM, is refused in words.
     await page.goto('/lines/claim');
@@ -73,7 +73,7 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await signInWithPassword(page, email);
     await buyEsim(page, 'JP-DATA-7D', 'Test card Visa 4242 (payment succeeds)');
     await heading(page, 'Your order');
-    await page.getByText('Ready', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.status-line.status-fulfilled').waitFor({ timeout: 30_000 });
     await screenshot(page, 'order-fulfilled-en');
     await page.getByRole('link', { name: 'Go to the line' }).click();
     await page.locator('#esim-title').waitFor();
@@ -94,14 +94,14 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     const { email } = await provisionCustomer(portal);
     await signInWithPassword(page, email);
     await buyEsim(page, 'JP-DATA-7D', 'Test card Visa 4242 (payment succeeds)');
-    await page.getByText('Ready', { exact: true }).first().waitFor({ timeout: 30_000 });
-    await page.getByRole('link', { name: 'My lines' }).click();
+    await page.locator('.status-line.status-fulfilled').waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'My lines', exact: true }).click();
     await page.getByRole('link', { name: 'Renew' }).first().click();
     await heading(page, 'Renew');
-    await page.getByLabel('Promotion code').fill('SUMMER2025');
+    await page.getByRole('textbox', { name: 'Promotion code' }).fill('SUMMER2025');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect(page.getByRole('alert').innerText()).resolves.toBe('This promotion has ended.');
-    await page.getByLabel('Promotion code').fill('TRAVEL5');
+    await page.getByRole('textbox', { name: 'Promotion code' }).fill('TRAVEL5');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('Code TRAVEL5 applied.').waitFor();
     const summary = page.locator('.summary');
@@ -111,8 +111,8 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await page.getByRole('checkbox', { name: /I have read the plan's terms/ }).check();
     await page.getByRole('button', { name: /^Pay / }).click();
     await heading(page, 'Your order');
-    await page.getByText('Ready', { exact: true }).first().waitFor({ timeout: 30_000 });
-    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.locator('.status-line.status-fulfilled').waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Orders', exact: true }).click();
     await expect(page.locator('.order-row').count()).resolves.toBe(2);
     await expect(page.getByRole('link', { name: /Receipt of the order/ }).first().getAttribute('href')).resolves.toMatch(/\/receipt\.pdf$/);
     expectNoPageErrors(phone);
@@ -130,8 +130,8 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await page.getByRole('radio', { name: 'Test card Visa 4242 (payment succeeds)' }).check();
     await page.getByRole('button', { name: /^Pay / }).click();
     await heading(page, 'Your order');
-    await page.getByText('Ready', { exact: true }).first().waitFor({ timeout: 30_000 });
-    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.locator('.status-line.status-fulfilled').waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Orders', exact: true }).click();
     await expect(page.locator('.order-row').count()).resolves.toBe(1);
     expectNoPageErrors(phone);
     await phone.context.close();

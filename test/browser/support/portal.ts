@@ -48,6 +48,9 @@ export async function startPortal(): Promise<Portal> {
   const app = await buildApp({ config, database, logger: createLogger('silent') });
   await seedDemo(app.roamline.services);
   await app.listen({ port, host: '127.0.0.1' });
+  // The in-process worker, as `roamline serve` runs it: fulfilment, provisioning and deliveries
+  // happen in jobs, so an order reaches "fulfilled" only with it.
+  app.roamline.jobs.start(200);
   // playwright's launch() gives Chromium a fresh, temporary --user-data-dir of its own each time.
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -59,6 +62,7 @@ export async function startPortal(): Promise<Portal> {
     app, baseUrl, browser,
     close: async () => {
       await browser.close().catch(() => undefined);
+      await app.roamline.jobs.stop();
       await app.close();
       await database.close();
     },
