@@ -7,7 +7,7 @@ import { createNotificationsService } from '../modules/notifications/index.js';
 import { createProvisioningService } from '../modules/provisioning/index.js';
 import { createLinesService } from '../modules/lines/index.js';
 import { createOrdersService } from '../modules/orders/index.js';
-import { createPaymentsService, type OrderGateway, type PaymentsOptions } from '../modules/payments/index.js';
+import { createPaymentsService, hasOpenPayment, type OrderGateway, type PaymentsOptions } from '../modules/payments/index.js';
 
 /**
  * Seams for tests of one module in isolation: the payments tests drive payments against an
@@ -26,7 +26,7 @@ export function createServices(ctx: PlatformContext, overrides: ServiceOverrides
   const catalog = createCatalogService(ctx);
   const provisioning = createProvisioningService(ctx);
   const lines = createLinesService({ ...ctx, accounts, provisioning, allowances: balances });
-  const orders = createOrdersService({ ...ctx, accounts, catalog, lines, balances, notifications });
+  const orders = createOrdersService({ ...ctx, accounts, catalog, lines, balances, notifications }, { orderTtlMs: ctx.config.orderTtlMs, hasOpenPayment });
   const payments = createPaymentsService(ctx, overrides.orderGateway ?? orders.gateway, overrides.payments);
   const jobHandlers = new Map<string, JobHandler>([...notifications.jobHandlers, ...balances.jobHandlers, ...orders.jobHandlers, ...payments.jobHandlers]);
   return { notifications, accounts, balances, catalog, provisioning, lines, orders, payments, jobHandlers };

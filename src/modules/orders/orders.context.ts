@@ -1,4 +1,5 @@
 import type { PlatformContext } from '../../platform/context.js';
+import type { Executor } from '../../platform/db/database.js';
 import type { AccountsService } from '../accounts/index.js';
 import type { BalancesService } from '../balances/index.js';
 import type { CatalogService } from '../catalog/index.js';
@@ -18,4 +19,9 @@ export interface OrdersOptions {
   readonly orderTtlMs?: number;
   /** Where taxes are due when the customer's country is unknown (default HK, the demo operator's). */
   readonly defaultTaxCountry?: string;
+  /**
+   * Whether a payment of the order is still in flight (e.g. the customer is on the bank's 3-D Secure
+   * page); such an order gets more time instead of expiring under the customer's feet.
+   */
+  readonly hasOpenPayment?: (db: Executor, orderId: string) => Promise<boolean>;
 }

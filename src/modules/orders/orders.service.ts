@@ -18,6 +18,8 @@ import {
 export const EXPIRE_ORDER_JOB = 'orders.expire';
 export const FULFIL_ORDER_JOB = 'orders.fulfil';
 const ORDERS_PAGE_LIMIT = 50;
+/** More time for an order whose payment is still in flight when it would expire. */
+const PAYMENT_IN_FLIGHT_GRACE_MS = 10 * 60_000;
 
 export interface CreateOrderRequest extends QuoteRequest {
   readonly contact?: { readonly phone?: string; readonly email?: string };
@@ -104,6 +106,12 @@ export function createOrdersCore(deps: OrdersDeps, options: OrdersOptions = {}) 
       const nowMs = clock.nowMs();
       // A job that runs early (clocks differ between nodes) retries later rather than losing the expiry.
       if (to === 'expired' && order.expires_at > nowMs) throw new Error(`order ${orderId} is not due to expire yet`);
+      if (to === 'expired' && (await options.hasOpenPayment?.(tx, orderId)) === true) {
+        const expiresAtMs = nowMs + PAYMENT_IN_FLIGHT_GRACE_MS;
+        await updateOrder(tx, orderId, { expires_at: expiresAtMs, updated_at: nowMs });
+        await enqueueJob(tx, ids, clock, { kind: EXPIRE_ORDER_JOB, payload: { orderId }, runAtMs: expiresAtMs, dedupeKey: `${EXPIRE_ORDER_JOB}:${orderId}:${expiresAtMs}` });
+        return order;
+      }
       await moveOrder(tx, orderId, ['pending_payment'], to, nowMs, { closed_at: nowMs });
       await deps.catalog.releasePromotion(tx, orderId);
       await recordEvent(tx, orderId, to);

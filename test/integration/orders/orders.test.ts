@@ -215,3 +215,27 @@ describeEachStoreApp('quotes and orders', (get) => {
     });
   });
 }, { sessionIdleMs: 90 * DAY, sessionAbsoluteMs: 90 * DAY });
+
+describeEachStoreApp('orders with a short time to pay', (get) => {
+  beforeAll(async () => {
+    await seedCatalog(get().app);
+  });
+
+  it('gives an order whose payment is in flight more time instead of expiring it', async () => {
+    const client = newClient(get().app);
+    await signUp(client);
+    const order = await createOrder(client, ESIM_JP_7D);
+    const action = (await client.post(`/api/v1/orders/${order.id}/payments`, { method: 'sandbox', paymentMethodToken: 'pm_sandbox_3ds' })).json() as { payment: { status: string; actionUrl: string } };
+    expect(action.payment.status).toBe('requires_action');
+    get().clock.advance(6 * 60_000);
+    await get().app.roamline.jobs.runDue();
+    const held = (await client.get(`/api/v1/orders/${order.id}`)).json() as { status: string; expiresAt: string };
+    expect(held.status).toBe('pending_payment');
+    expect(Date.parse(held.expiresAt)).toBeGreaterThan(get().clock.nowMs());
+    // The customer approves on the bank page: the order is paid and fulfilled.
+    const approve = await get().app.inject({ method: 'POST', url: `${action.payment.actionUrl.split('?')[0] ?? ''}/complete`, payload: 'decision=approve', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(approve.statusCode).toBe(303);
+    await get().app.roamline.jobs.runDue();
+    expect(((await client.get(`/api/v1/orders/${order.id}`)).json() as { status: string }).status).toBe('fulfilled');
+  });
+}, { orderTtlMs: 5 * 60_000 });
