@@ -10,6 +10,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts', 'test/support/web-global-setup.ts'],
+    // Every worker refuses connections that are not to loopback (test/support/network-guard.ts).
+    setupFiles: ['test/support/network-guard.ts'],
     // Child processes rather than threads: native modules (better-sqlite3) and process-wide state
     // (pg type parsers) stay per worker, and a crash takes down one worker, not the run.
     pool: 'forks',

@@ -24,10 +24,11 @@ import { createLogger } from '../platform/logger.js';
 import { JobRunner } from '../platform/jobs/index.js';
 import { accountsRoutes } from '../modules/accounts/index.js';
 import { catalogRoutes } from '../modules/catalog/index.js';
-import { devOutboxRoutes } from '../modules/notifications/index.js';
+import { devOutboxRoutes, smsGatewayReceiptRoutes } from '../modules/notifications/index.js';
 import { linesRoutes } from '../modules/lines/index.js';
 import { ordersRoutes } from '../modules/orders/index.js';
 import { paymentsFor, paymentsRoutes } from '../modules/payments/index.js';
+import { renewalsRoutes } from '../modules/renewals/index.js';
 import { registerAuthHooks } from './auth.js';
 import { adminRoutes } from './admin.routes.js';
 import { errorHandler, notFoundProblem } from './error-handler.js';
@@ -75,7 +76,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const log = options.logger ?? createLogger(config.logLevel);
   const ctx: PlatformContext = { config, database, clock, ids: createIdFactory(clock), log };
   const services = createServices(ctx, options.overrides);
-  const jobs = new JobRunner({ database, clock, log, handlers: services.jobHandlers });
+  const jobs = new JobRunner({ database, clock, log, handlers: services.jobHandlers, recurring: services.recurringJobs, ids: ctx.ids });
   const secureCookies = config.env === 'production';
 
   const app = Fastify({
@@ -86,6 +87,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('roamline', { ctx, services, jobs });
+  // The SMTP pool and the SMPP session close with the app.
+  app.addHook('onClose', async () => services.notifications.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -137,7 +140,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(linesRoutes(services.lines));
     await api.register(ordersRoutes(services.orders, (orderId) => paymentsFor(database.db, orderId)));
     await api.register(paymentsRoutes(services.payments));
+    await api.register(renewalsRoutes(services.renewals));
     if (config.env !== 'production') await api.register(devOutboxRoutes(services.notifications));
+    const sms = config.notifications.sms;
+    if (sms.kind === 'http') await api.register(smsGatewayReceiptRoutes(services.notifications, sms.token));
   }, { prefix: '/api/v1' });
 
   await app.register(fastifyStatic, { root: portalRoot(), wildcard: false, index: 'index.html' });

@@ -8,6 +8,7 @@ import { provisioningMigrations } from '../modules/provisioning/index.js';
 import { linesMigrations } from '../modules/lines/index.js';
 import { ordersMigrations } from '../modules/orders/index.js';
 import { paymentsMigrations } from '../modules/payments/index.js';
+import { renewalsMigrations } from '../modules/renewals/index.js';
 
 /** Every module's migrations; names start with a date so that they apply in a stable order. */
 export const allMigrations: Migrations = {
@@ -20,4 +21,5 @@ export const allMigrations: Migrations = {
   ...linesMigrations,
   ...ordersMigrations,
   ...paymentsMigrations,
+  ...renewalsMigrations,
 };

@@ -8,6 +8,7 @@ import { createProvisioningService } from '../modules/provisioning/index.js';
 import { createLinesService } from '../modules/lines/index.js';
 import { createOrdersService } from '../modules/orders/index.js';
 import { createPaymentsService, hasOpenPayment, type OrderGateway, type PaymentsOptions } from '../modules/payments/index.js';
+import { createRenewalsService } from '../modules/renewals/index.js';
 
 /**
  * Seams for tests of one module in isolation: the payments tests drive payments against an
@@ -20,16 +21,23 @@ export interface ServiceOverrides {
 
 /** Wires the modules together: each gets the platform context and the services it depends on. */
 export function createServices(ctx: PlatformContext, overrides: ServiceOverrides = {}) {
-  const notifications = createNotificationsService(ctx);
+  // Consent is read with the caller's executor, since `queue` runs inside the caller's transaction;
+  // `accounts` (created next) is only called once a message is queued.
+  const notifications = createNotificationsService(ctx, {
+    recipientProfile: async (db, customerId) => ({ marketingOptIn: (await accounts.profile.getCustomer(customerId, db)).marketing_opt_in === 1 }),
+  });
   const accounts = createAccountsService({ ...ctx, notifications });
   const balances = createBalancesService(ctx);
   const catalog = createCatalogService(ctx);
   const provisioning = createProvisioningService(ctx);
-  const lines = createLinesService({ ...ctx, accounts, provisioning, allowances: balances });
+  const lines = createLinesService({ ...ctx, accounts, provisioning, allowances: balances }, { graceMs: ctx.config.renewals.graceMs });
   const orders = createOrdersService({ ...ctx, accounts, catalog, lines, balances, notifications }, { orderTtlMs: ctx.config.orderTtlMs, hasOpenPayment });
   const payments = createPaymentsService(ctx, overrides.orderGateway ?? orders.gateway, overrides.payments);
-  const jobHandlers = new Map<string, JobHandler>([...notifications.jobHandlers, ...balances.jobHandlers, ...orders.jobHandlers, ...payments.jobHandlers]);
-  return { notifications, accounts, balances, catalog, provisioning, lines, orders, payments, jobHandlers };
+  const renewals = createRenewalsService({ ...ctx, accounts, catalog, lines, orders, payments, notifications });
+  const jobHandlers = new Map<string, JobHandler>([...notifications.jobHandlers, ...balances.jobHandlers, ...orders.jobHandlers, ...payments.jobHandlers, ...renewals.jobHandlers]);
+  /** Jobs that run once per slot in whichever worker gets them first (`JobRunnerOptions.recurring`). */
+  const recurringJobs = [...renewals.recurringJobs];
+  return { notifications, accounts, balances, catalog, provisioning, lines, orders, payments, renewals, jobHandlers, recurringJobs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -61,11 +61,15 @@ async function serve(config: Config): Promise<void> {
 async function worker(config: Config): Promise<void> {
   const database = await openDatabase(config);
   const ctx = contextOf(config, database);
-  const runner = new JobRunner({ database, clock: ctx.clock, log: ctx.log, handlers: createServices(ctx).jobHandlers });
+  const services = createServices(ctx);
+  const runner = new JobRunner({
+    database, clock: ctx.clock, log: ctx.log, handlers: services.jobHandlers, recurring: services.recurringJobs, ids: ctx.ids,
+  });
   runner.start();
   ctx.log.info({ workerId: runner.workerId }, 'worker started');
   const shutdown = async (): Promise<void> => {
     await runner.stop();
+    await services.notifications.close();
     await database.close();
     process.exit(0);
   };

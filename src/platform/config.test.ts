@@ -60,7 +60,7 @@ describe('loadConfig', () => {
       scrypt: { cost: 32768, blockSize: 8, parallelization: 1 },
       sessionIdleMs: 7 * 24 * 3_600_000,
       sessionAbsoluteMs: 30 * 86_400_000,
-      notifyChannel: 'outbox',
+      notifications: { email: { kind: 'outbox' }, sms: { kind: 'outbox' }, quietHours: { startMinute: 21 * 60, endMinute: 8 * 60 } },
     });
     expect(config.secretKey.length).toBeGreaterThanOrEqual(32);
     expect(config.smsAllowedCountries).toContain('CN');

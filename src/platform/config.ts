@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import { NOTIFICATION_ENV, notificationsConfigFrom, type NotificationsConfig } from './config.notifications.js';
+import { RENEWALS_ENV, renewalsConfigFrom, type RenewalsConfig } from './config.renewals.js';
+import {
+  CHINA_PAYMENTS_ENV, alipayConfigFrom, wechatPayConfigFrom, type AlipayConfig, type WechatPayConfig,
+} from './config.china-payments.js';
+import {
+  CARD_PAYMENTS_ENV, paypalConfigFrom, stripeConfigFrom, type PayPalConfig, type StripeConfig,
+} from './config.card-payments.js';
 
 /**
  * Configuration comes from the environment only. Every variable is validated at start; a bad value
@@ -15,7 +23,7 @@ const positiveInt = digits.pipe(z.number().int().positive());
 const apiKey = z.string().min(24, 'must be at least 24 characters');
 
 /** Payment providers Roamline can talk to; each one is offered only when configured. */
-export const PAYMENT_PROVIDER_NAMES = ['sandbox'] as const;
+export const PAYMENT_PROVIDER_NAMES = ['sandbox', 'alipay', 'wechatpay', 'stripe', 'paypal'] as const;
 export type PaymentProviderName = (typeof PAYMENT_PROVIDER_NAMES)[number];
 
 const ENV_SCHEMA = z.object({
@@ -38,8 +46,12 @@ const ENV_SCHEMA = z.object({
   ROAMLINE_SESSION_ABSOLUTE_DAYS: positiveInt.default(30),
   ROAMLINE_CODE_HOURLY_LIMIT_PER_DESTINATION: positiveInt.default(5),
   ROAMLINE_CODE_HOURLY_LIMIT_PER_IP: positiveInt.default(20),
-  ROAMLINE_NOTIFY_CHANNEL: z.enum(['outbox']).default('outbox'),
+  ...NOTIFICATION_ENV,
+  ...RENEWALS_ENV,
   ROAMLINE_SEED_DEMO: z.enum(['true', 'false']).optional(),
+  ROAMLINE_ORDER_TTL_MINUTES: positiveInt.default(30),
+  ...CHINA_PAYMENTS_ENV,
+  ...CARD_PAYMENTS_ENV,
   ROAMLINE_PAYMENT_PROVIDERS: z
     .string()
     .transform((value) => value.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
@@ -66,12 +78,25 @@ export interface Config {
   readonly sessionAbsoluteMs: number;
   readonly codeHourlyLimitPerDestination: number;
   readonly codeHourlyLimitPerIp: number;
-  readonly notifyChannel: Env['ROAMLINE_NOTIFY_CHANNEL'];
+  /** E-mail and SMS channels, their servers, and the SMS quiet hours (`config.notifications.ts`). */
+  readonly notifications: NotificationsConfig;
   /**
    * Providers offered to customers. The `sandbox` (test cards, no money moves) is the default
    * outside production; in production it is offered only when listed explicitly.
    */
   readonly paymentProviders: readonly PaymentProviderName[];
+  /** Alipay direct (`config.china-payments.ts`); offered when set (and listed, if the list is given). */
+  readonly alipay: AlipayConfig | undefined;
+  /** WeChat Pay API v3 direct (`config.china-payments.ts`); offered when set (and listed, if the list is given). */
+  readonly wechatpay: WechatPayConfig | undefined;
+  /** Stripe (`config.card-payments.ts`); offered when set (and listed, if the list is given). */
+  readonly stripe: StripeConfig | undefined;
+  /** PayPal (`config.card-payments.ts`); offered when set (and listed, if the list is given). */
+  readonly paypal: PayPalConfig | undefined;
+  /** How long an unpaid order can be paid before it expires. */
+  readonly orderTtlMs: number;
+  /** Auto-renew, reminders, grace and the renewal worker (`config.renewals.ts`). */
+  readonly renewals: RenewalsConfig;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +121,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.ROAMLINE_ENV === 'production' && e.ROAMLINE_SECRET_KEY === undefined) {
     throw new ConfigError('Invalid configuration:\n  ROAMLINE_SECRET_KEY: required in production (at least 32 characters)');
   }
+  const channelProblems: string[] = [];
+  const notifications = notificationsConfigFrom(e, channelProblems);
+  const alipay = alipayConfigFrom(e, channelProblems);
+  const wechatpay = wechatPayConfigFrom(e, channelProblems);
+  const stripe = stripeConfigFrom(e, channelProblems);
+  const paypal = paypalConfigFrom(e, channelProblems);
+  // Real providers are offered when configured; an explicit list may leave one out, never name one without settings.
+  const configured: PaymentProviderName[] = [...(alipay !== undefined ? ['alipay' as const] : []), ...(wechatpay !== undefined ? ['wechatpay' as const] : []),
+    ...(stripe !== undefined ? ['stripe' as const] : []), ...(paypal !== undefined ? ['paypal' as const] : [])];
+  for (const name of e.ROAMLINE_PAYMENT_PROVIDERS ?? []) {
+    if (name !== 'sandbox' && !configured.includes(name) && channelProblems.length === 0) {
+      channelProblems.push(`ROAMLINE_PAYMENT_PROVIDERS: ${name} is listed but not configured (see the README)`);
+    }
+  }
+  if (channelProblems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${channelProblems.join('\n  ')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -113,8 +153,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAbsoluteMs: e.ROAMLINE_SESSION_ABSOLUTE_DAYS * 86_400_000,
     codeHourlyLimitPerDestination: e.ROAMLINE_CODE_HOURLY_LIMIT_PER_DESTINATION,
     codeHourlyLimitPerIp: e.ROAMLINE_CODE_HOURLY_LIMIT_PER_IP,
-    notifyChannel: e.ROAMLINE_NOTIFY_CHANNEL,
-    paymentProviders: e.ROAMLINE_PAYMENT_PROVIDERS ?? (e.ROAMLINE_ENV === 'production' ? [] : ['sandbox']),
+    notifications,
+    orderTtlMs: e.ROAMLINE_ORDER_TTL_MINUTES * 60_000,
+    renewals: renewalsConfigFrom(e),
+    paymentProviders: e.ROAMLINE_PAYMENT_PROVIDERS ?? [...(e.ROAMLINE_ENV === 'production' ? [] : ['sandbox' as const]), ...configured],
+    alipay,
+    wechatpay,
+    stripe,
+    paypal,
   };
 }
 

@@ -93,6 +93,17 @@ export const ERROR_CODES = {
   'payments.webhook_signature_invalid': { status: 400, title: 'The webhook signature is not valid' },
   'payments.webhook_stale': { status: 400, title: 'The webhook is too old or from the future' },
   'payments.webhook_payload_invalid': { status: 400, title: 'The webhook payload is not valid' },
+  'payments.not_refundable': { status: 409, title: 'Only a payment that succeeded can be refunded' },
+  'payments.refund_exceeds_payment': { status: 422, title: 'The refunds would exceed what the payment took' },
+
+  // renewals
+  'renewals.line_not_renewable': { status: 409, title: 'The line cannot renew automatically in its current state' },
+  'renewals.plan_not_renewable': { status: 422, title: 'This plan cannot renew automatically' },
+  'renewals.payment_method_required': { status: 422, title: 'Auto-renew needs a saved payment method' },
+  'renewals.payment_method_invalid': { status: 422, title: 'The saved payment method cannot be used' },
+  'renewals.payment_method_not_off_session': { status: 422, title: 'The payment method cannot be charged while the customer is away' },
+  'renewals.payment_method_expires': { status: 422, title: 'The card expires before the next charge' },
+  'renewals.price_changed': { status: 409, title: 'The price of the next renewal changed' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

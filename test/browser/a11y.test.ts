@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
-  DEMO_SIMS, claimSimViaApi, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot, seriousViolations,
-  signInWithPassword, startPortal, type Portal,
+  DEMO_SIMS, apiAs, buyEsimViaApi, claimSimViaApi, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot, seriousViolations,
+  signInViaApi, startPortal, visit, type Portal,
   BROWSER_TEST_TIMEOUT_MS,
 } from './support/portal.js';
 
@@ -36,12 +36,13 @@ describe('portal: accessibility and screenshots', { timeout: BROWSER_TEST_TIMEOU
       ['/forgot-password', 'Reset your password', 'forgot-password'],
       ['/plans', 'Plans', 'plans'],
     ] as const) {
-      await page.goto(path);
+      await visit(page, path);
       await heading(page, title);
       await check(page, `${name}-en`);
     }
-    await page.goto('/plans?country=JP');
-    await page.locator('.plan-card').first().waitFor();
+    await visit(page, '/plans?country=JP');
+    const japan = await apiAs<{ plans: unknown[] }>(page, 'GET', '/plans?country=JP&kind=base&currency=USD');
+    await page.getByText(`${japan.plans.length} plans`, { exact: true }).waitFor();
     await page.getByRole('checkbox', { name: 'Compare' }).nth(0).check();
     await page.getByRole('checkbox', { name: 'Compare' }).nth(1).check();
     await page.locator('#compare').waitFor();
@@ -57,19 +58,24 @@ describe('portal: accessibility and screenshots', { timeout: BROWSER_TEST_TIMEOU
     const phone = await openPhone(portal);
     const { page } = phone;
     const { email } = await provisionCustomer(portal, 'en');
-    await signInWithPassword(page, email);
+    await signInViaApi(page, email);
+    await page.goto('/');
     await check(page, 'dashboard-empty-en');
     const lineId = await claimSimViaApi(portal, page, DEMO_SIMS[0]);
+    const esimLineId = await buyEsimViaApi(page, 'EU-COMBO-15D');
+    // The dashboard was cached empty: load it afresh.
+    await page.reload();
     for (const [path, name] of [
       ['/', 'dashboard-en'],
       [`/lines/${lineId}`, 'line-detail-en'],
+      [`/lines/${esimLineId}`, 'line-detail-esim-en'],
       [`/checkout?line=${lineId}&plan=HK-LOCAL-30D&currency=HKD`, 'checkout-renew-en'],
       ['/orders', 'orders-en'],
       ['/account', 'account-en'],
       ['/lines/claim', 'claim-en'],
       ['/dev/mailbox', 'dev-mailbox-en'],
     ] as const) {
-      await page.goto(path);
+      await visit(page, path);
       await check(page, name);
     }
     expectNoPageErrors(phone);
@@ -80,15 +86,15 @@ describe('portal: accessibility and screenshots', { timeout: BROWSER_TEST_TIMEOU
     const phone = await openPhone(portal);
     const { page } = phone;
     const { email } = await provisionCustomer(portal, 'zh-CN');
-    await signInWithPassword(page, email);
-    await claimSimViaApi(portal, page, DEMO_SIMS[1]);
+    await signInViaApi(page, email);
+    await buyEsimViaApi(page, 'CNHKMO-DATA-15D', 'HKD');
     for (const language of ['zh-CN', 'zh-TW'] as const) {
       if (language === 'zh-TW') {
         await page.locator('.topbar select').selectOption(language);
-        await page.waitForFunction(`document.documentElement.lang === '${language}'`);
+        await page.locator(`html[lang="${language}"]`).waitFor({ state: 'attached' });
       }
       for (const [path, name] of [['/', 'dashboard'], ['/plans?country=JP', 'plans'], ['/account', 'account']] as const) {
-        await page.goto(path);
+        await visit(page, path);
         // Chinese text changes lengths and fonts: axe once per page in one of the two scripts.
         await check(page, `${name}-${language}`, language === (name === 'plans' ? 'zh-TW' : 'zh-CN'));
       }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  PASSWORD, apiAs, expectNoPageErrors, heading, missingKeys, openPhone, provisionCustomer, rawKeysIn, startPortal,
+  PASSWORD, apiAs, expectNoPageErrors, heading, missingKeys, openPhone, provisionCustomer, rawKeysIn, startPortal, visit,
   type Portal,
   BROWSER_TEST_TIMEOUT_MS,
 } from './support/portal.js';
@@ -58,7 +58,7 @@ describe('portal: languages', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
       await expect(page.getByRole('alert').innerText()).resolves.toBe(c.wrongPassword);
 
       for (const [path, title] of [['/sign-up', c.titles.signUp], ['/forgot-password', c.titles.forgot], ['/plans', c.titles.plans]] as const) {
-        await page.goto(path);
+        await visit(page, path);
         await heading(page, title);
         await expectTranslated(page, c.language);
       }
@@ -67,7 +67,7 @@ describe('portal: languages', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
       await expectTranslated(page, c.language);
 
       // Signing in keeps the language picked on this device and saves it to the profile.
-      await page.goto('/sign-in');
+      await visit(page, '/sign-in');
       await page.locator('input[name="contact"]').fill(email);
       await page.locator('input[name="password"]').fill(PASSWORD);
       await page.locator('form button[type="submit"]').click();
@@ -76,7 +76,7 @@ describe('portal: languages', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
       await expect.poll(async () => (await apiAs<{ language: string }>(page, 'GET', '/me')).language).toBe(c.language);
 
       for (const [path, title] of [['/account', c.titles.account], ['/orders', c.titles.orders], ['/lines/claim', c.titles.claim]] as const) {
-        await page.goto(path);
+        await visit(page, path);
         await heading(page, title);
         await expectTranslated(page, c.language);
       }

@@ -38,7 +38,7 @@ export async function createTestDatabase(
     await close().catch(() => undefined);
     throw error;
   }
-  return { db: database.db, dialect: database.dialect, url, close };
+  return { db: database.db, dialect: database.dialect, ...(database.sqlite === undefined ? {} : { sqlite: database.sqlite }), url, close };
 }
 
 interface CreatedStore {

@@ -88,6 +88,12 @@ export async function findCustomerById(db: Executor, id: string): Promise<Custom
   return db.selectFrom('customer').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The customers with these ids that exist (at most 1000 ids per call). */
+export async function findCustomersByIds(db: Executor, ids: readonly string[]): Promise<CustomerRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('customer').selectAll().where('id', 'in', [...ids]).execute();
+}
+
 export async function findCustomerByContact(db: Executor, kind: 'email' | 'phone', value: string): Promise<CustomerRow | undefined> {
   return db.selectFrom('customer').selectAll().where(kind, '=', value).executeTakeFirst();
 }

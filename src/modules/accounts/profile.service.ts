@@ -1,4 +1,4 @@
-import { inTransaction, isUniqueViolation } from '../../platform/db/database.js';
+import { inTransaction, isUniqueViolation, type Executor } from '../../platform/db/database.js';
 import { DomainError, NotFoundError } from '../../platform/errors.js';
 import { hashPassword, verifyPassword } from '../../platform/crypto.js';
 import type { Language } from '../../platform/i18n.js';
@@ -7,7 +7,7 @@ import { checkPasswordPolicy, maskContact, parseContact, type Contact } from './
 import type { AccountsDeps, RequestMeta } from './accounts.context.js';
 import { accountsErrors } from './accounts.errors.js';
 import {
-  findCustomerByContact, findCustomerById, listLiveSessions, listSecurityEvents, revokeCustomerSessions, revokeSession,
+  findCustomerByContact, findCustomerById, findCustomersByIds, listLiveSessions, listSecurityEvents, revokeCustomerSessions, revokeSession,
   updateCustomer, type CustomerRow, type SecurityEventRow, type SessionRow,
 } from './accounts.repository.js';
 import type { CodesService } from './codes.service.js';
@@ -29,8 +29,9 @@ export function createProfileService(deps: AccountsDeps, codes: CodesService, th
   const { database, clock, config, ids } = deps;
   const db = database.db;
 
-  async function getCustomer(customerId: string): Promise<CustomerRow> {
-    const customer = await findCustomerById(db, customerId);
+  /** Reads with `executor` when given, so that other modules can call it inside their transaction. */
+  async function getCustomer(customerId: string, executor: Executor = db): Promise<CustomerRow> {
+    const customer = await findCustomerById(executor, customerId);
     if (customer === undefined) throw new NotFoundError('customer');
     return customer;
   }
@@ -117,6 +118,13 @@ export function createProfileService(deps: AccountsDeps, codes: CodesService, th
 
   return {
     getCustomer,
+    /** Many customers by id in one read (renewals in batches); unknown ids are absent from the map. */
+    async getCustomers(executor: Executor, customerIds: readonly string[]): Promise<Map<string, CustomerRow>> {
+      const unique = [...new Set(customerIds)];
+      const rows: CustomerRow[] = [];
+      for (let i = 0; i < unique.length; i += 1000) rows.push(...await findCustomersByIds(executor, unique.slice(i, i + 1000)));
+      return new Map(rows.map((row) => [row.id, row]));
+    },
     updateProfile,
     changePassword,
     requestContactChange,

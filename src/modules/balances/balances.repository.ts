@@ -248,6 +248,38 @@ export async function insertPostings(db: Executor, rows: readonly LedgerPostingT
   await db.insertInto('ledger_posting').values([...rows]).execute();
 }
 
+/** Rows per multi-row statement (a bucket has 21 columns: well under either store's parameter limit). */
+const BATCH_ROWS = 1000;
+
+/** Inserts many buckets; those whose idempotency key exists are skipped. Returns the keys it inserted. */
+export async function insertBucketsOnce(db: Executor, rows: readonly BucketTable[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+    const out = await db.insertInto('bucket').values(rows.slice(i, i + BATCH_ROWS))
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('idempotency_key')
+      .execute();
+    for (const row of out) inserted.add(row.idempotency_key);
+  }
+  return inserted;
+}
+
+export async function findBucketsByIdempotencyKeys(db: Executor, keys: readonly string[]): Promise<BucketRow[]> {
+  const rows: BucketRow[] = [];
+  for (let i = 0; i < keys.length; i += BATCH_ROWS) {
+    rows.push(...await db.selectFrom('bucket').selectAll().where('idempotency_key', 'in', keys.slice(i, i + BATCH_ROWS)).execute());
+  }
+  return rows;
+}
+
+export async function insertLedgerTransactions(db: Executor, rows: readonly LedgerTransactionTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) await db.insertInto('ledger_transaction').values(rows.slice(i, i + BATCH_ROWS)).execute();
+}
+
+export async function insertManyPostings(db: Executor, rows: readonly LedgerPostingTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) await db.insertInto('ledger_posting').values(rows.slice(i, i + BATCH_ROWS)).execute();
+}
+
 /** The bucket postings of one ledger transaction, with their buckets' kind and currency. */
 export async function selectBucketPostings(db: Executor, ltxId: string): Promise<Array<PostingRow & { kind: BucketKind; currency: Currency | null }>> {
   return db.selectFrom('ledger_posting as p')

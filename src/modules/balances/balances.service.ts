@@ -8,6 +8,7 @@ import {
 } from './balances.js';
 import type { BalancesDeps } from './balances.context.js';
 import { createDebit } from './balances.debit.js';
+import { createGrantMany } from './balances.grants.js';
 import { balancesErrors } from './balances.errors.js';
 import { EXPIRE_JOB, createExpiry, expireJobDedupeKey } from './balances.expiry.js';
 import { checkLedgerInvariants } from './balances.invariants.js';
@@ -160,6 +161,8 @@ export function createBalancesService(deps: BalancesDeps) {
 
   return {
     grant,
+    /** Many grants in the caller's transaction with a few multi-row statements (see `balances.grants.ts`). */
+    grantMany: createGrantMany(deps),
     debit,
     debitMany,
     refundUnused,

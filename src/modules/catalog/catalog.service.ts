@@ -100,15 +100,16 @@ export function createPlansService(ctx: PlatformContext) {
     return assemblePlans(db, rows);
   }
 
-  async function findPlan(code: string): Promise<Plan | undefined> {
-    const row = await findPlanRowByCode(db, code.trim().toUpperCase());
+  /** Reads with `executor` when given, so that other modules can call it inside their transaction. */
+  async function findPlan(code: string, executor: Executor = db): Promise<Plan | undefined> {
+    const row = await findPlanRowByCode(executor, code.trim().toUpperCase());
     if (row === undefined) return undefined;
-    const [plan] = await assemblePlans(db, [row]);
+    const [plan] = await assemblePlans(executor, [row]);
     return plan;
   }
 
-  async function getPlan(code: string): Promise<Plan> {
-    const plan = await findPlan(code);
+  async function getPlan(code: string, executor: Executor = db): Promise<Plan> {
+    const plan = await findPlan(code, executor);
     if (plan === undefined) throw catalogErrors.planNotFound(code);
     return plan;
   }

@@ -18,5 +18,6 @@ export {
   DEFAULT_GRACE_MS, LINE_STATUSES, MAX_VALIDITY_DAYS, graceEndsAtMs, lineStatusAt, nextPeriod, periodAt, validUntilMs, validityLeft,
   type AllowanceSummary, type Line, type LineStatus, type Period,
 } from './lines.js';
+export type { AddPeriodResult, LineRenewalState, PeriodsAddedListener } from './lines.periods.js';
 export { linesRoutes } from './lines.routes.js';
 export { linesMigrations } from './lines.migrations.js';

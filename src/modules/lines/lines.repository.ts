@@ -86,3 +86,44 @@ export async function insertPeriodIfAbsent(tx: Tx, row: LinePeriodTable): Promis
 export async function findPeriodByOrder(db: Executor, orderId: string): Promise<LinePeriodTable | undefined> {
   return db.selectFrom('line_period').selectAll().where('order_id', '=', orderId).executeTakeFirst();
 }
+
+/** Rows per multi-row statement or `in` list. */
+const BATCH_ROWS = 1000;
+
+export async function findLinesByIds(db: Executor, ids: readonly string[]): Promise<LineTable[]> {
+  const rows: LineTable[] = [];
+  for (let i = 0; i < ids.length; i += BATCH_ROWS) {
+    rows.push(...await db.selectFrom('line').selectAll().where('id', 'in', ids.slice(i, i + BATCH_ROWS)).execute());
+  }
+  return rows;
+}
+
+/** The period of each line that ends last (the one a renewal follows); lines without a period have none. */
+export async function listLatestPeriods(db: Executor, lineIds: readonly string[]): Promise<LinePeriodTable[]> {
+  const rows: LinePeriodTable[] = [];
+  for (let i = 0; i < lineIds.length; i += BATCH_ROWS) {
+    rows.push(...await db.selectFrom('line_period as p').selectAll()
+      .where('p.line_id', 'in', lineIds.slice(i, i + BATCH_ROWS))
+      .where('p.ends_at', '=', (eb) => eb.selectFrom('line_period as q').select((q) => q.fn.max('q.ends_at').as('latest')).whereRef('q.line_id', '=', 'p.line_id'))
+      .execute());
+  }
+  return rows;
+}
+
+/** Inserts the periods that collide with no unique constraint; returns the ids it inserted. */
+export async function insertPeriodsIfAbsent(tx: Tx, rows: readonly LinePeriodTable[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+    const out = await tx.insertInto('line_period').values(rows.slice(i, i + BATCH_ROWS)).onConflict((oc) => oc.doNothing()).returning('id').execute();
+    for (const row of out) inserted.add(row.id);
+  }
+  return inserted;
+}
+
+export async function findPeriodsByOrders(db: Executor, orderIds: readonly string[]): Promise<LinePeriodTable[]> {
+  const rows: LinePeriodTable[] = [];
+  for (let i = 0; i < orderIds.length; i += BATCH_ROWS) {
+    rows.push(...await db.selectFrom('line_period').selectAll().where('order_id', 'in', orderIds.slice(i, i + BATCH_ROWS)).execute());
+  }
+  return rows;
+}

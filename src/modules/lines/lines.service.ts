@@ -11,6 +11,7 @@ import {
   type AllowanceSummary, type Line, type LineStatus, type Period,
 } from './lines.js';
 import { linesErrors } from './lines.errors.js';
+import { createPeriodBatches, type PeriodsAddedListener } from './lines.periods.js';
 import {
   findCustomerLine, findLineById, findPeriodByOrder, insertLineIfAbsent, insertPeriodIfAbsent, listCustomerLines,
   listRelevantPeriods, toLine, toPeriod, type LineTable,
@@ -80,6 +81,12 @@ export function createLinesService(deps: LinesDeps, options: LinesOptions = {}) 
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   assert(Number.isSafeInteger(graceMs) && graceMs >= 0, 'graceMs must be a non-negative integer');
 
+  const periodListeners: PeriodsAddedListener[] = [];
+  async function notifyPeriodsAdded(tx: Tx, periods: readonly Period[]): Promise<void> {
+    for (const listener of periodListeners) await listener(tx, periods);
+  }
+  const batches = createPeriodBatches({ ids, clock }, notifyPeriodsAdded);
+
   async function periodsOf(executor: Executor, lineId: string, atMs: number): Promise<Period[]> {
     return (await listRelevantPeriods(executor, lineId, atMs, MAX_QUEUED_PERIODS)).map(toPeriod);
   }
@@ -128,6 +135,20 @@ export function createLinesService(deps: LinesDeps, options: LinesOptions = {}) 
 
   return {
     graceMs,
+
+    /**
+     * Registers a listener told of every period added from now on, in the adding transaction (see
+     * `PeriodsAddedListener`); wired once at start (src/app/services.ts).
+     */
+    onPeriodsAdded(listener: PeriodsAddedListener): void {
+      periodListeners.push(listener);
+    },
+
+    /** Each existing line with its period that ends last (`LineRenewalState`), by id; for renewals. */
+    renewalStatesOf: batches.renewalStatesOf,
+
+    /** `addPeriod` for many orders at once (multi-row statements); per-item results, see `lines.periods.ts`. */
+    addPeriods: batches.addPeriods,
 
     /**
      * Starts attaching a physical SIM bought in a shop: sends a 6-digit code by SMS to the SIM's
@@ -244,7 +265,10 @@ export function createLinesService(deps: LinesDeps, options: LinesOptions = {}) 
         id: ids('prd'), line_id: input.lineId, plan_code: input.planCode, starts_at: input.startsAtMs, ends_at: input.endsAtMs,
         order_id: input.orderId, created_at: clock.nowMs(),
       };
-      if (await insertPeriodIfAbsent(tx, row)) return toPeriod(row);
+      if (await insertPeriodIfAbsent(tx, row)) {
+        await notifyPeriodsAdded(tx, [toPeriod(row)]);
+        return toPeriod(row);
+      }
       // A concurrent insert won: either the same order (return it) or another renewal of this period.
       const raced = await sameOrder();
       if (raced !== undefined) return raced;

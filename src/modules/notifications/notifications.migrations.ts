@@ -23,4 +23,29 @@ export const notificationsMigrations: Record<string, Migration> = {
       await db.schema.createIndex('notification_recipient_idx').on('notification').columns(['recipient', 'id']).execute();
     },
   },
+  /**
+   * Delivery over real channels: the HTML part, the transport that took the message, the id the
+   * next hop gave it, when it may be sent (quiet hours) and when its status last moved; one row per
+   * SMS segment so that each segment's delivery receipt counts.
+   */
+  '2026_11_27_110_notifications_delivery': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      const columns: Array<[string, 'text' | 'bigint']> = [
+        ['html', 'text'], ['transport', 'text'], ['provider_message_id', 'text'],
+        ['deliver_after', 'bigint'], ['last_attempt_at', 'bigint'], ['delivered_at', 'bigint'], ['updated_at', 'bigint'],
+      ];
+      for (const [name, type] of columns) await db.schema.alterTable('notification').addColumn(name, type).execute();
+      await db.schema.createTable('notification_part')
+        .addColumn('notification_id', 'text', (c) => c.notNull())
+        .addColumn('part', 'integer', (c) => c.notNull())
+        .addColumn('transport', 'text', (c) => c.notNull())
+        .addColumn('provider_message_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('notification_part_pk', ['notification_id', 'part'])
+        .execute();
+      await db.schema.createIndex('notification_part_provider_idx').on('notification_part').columns(['provider_message_id', 'transport']).execute();
+    },
+  },
 };

@@ -6,6 +6,7 @@ import type { OrdersDeps, OrdersOptions } from './orders.context.js';
 import { createFulfilment } from './orders.fulfilment.js';
 import { renderReceipt } from './orders.receipt.js';
 import { createOrdersCore, EXPIRE_ORDER_JOB, FULFIL_ORDER_JOB } from './orders.service.js';
+import { createRenewalOrders } from './orders.renewals.js';
 
 /**
  * Quotes, orders (idempotent creation, state machine `pending_payment -> paid -> fulfilled`, or
@@ -15,9 +16,20 @@ import { createOrdersCore, EXPIRE_ORDER_JOB, FULFIL_ORDER_JOB } from './orders.s
 export function createOrdersService(deps: OrdersDeps, options: OrdersOptions = {}) {
   const core = createOrdersCore(deps, options);
   const fulfilment = createFulfilment(deps, core);
+  const renewals = createRenewalOrders(deps, options);
 
   return {
     ...core,
+    /** The payments gateway, with its batch form (`markOrdersPaid`: renewals settle in the payment's transaction). */
+    gateway: { ...core.gateway, markOrdersPaid: renewals.markOrdersPaid },
+    /** Auto-renew: opens priced renewal orders in batches (`orders.renewals.ts`). */
+    openRenewalOrders: renewals.openRenewalOrders,
+    /** Auto-renew's preview: what renewing the line with a plan costs and covers at an instant. */
+    quoteRenewal: renewals.quoteRenewal,
+    /** Cancels auto-renew orders still waiting for payment (the line was renewed another way). */
+    cancelRenewalOrders: renewals.cancelRenewalOrders,
+    /** Orders by id as other modules may see them (`OrderSummary`). */
+    findOrders: renewals.findOrders,
     fulfil: fulfilment.fulfil,
     planOf: (code: string): Promise<Plan> => deps.catalog.getPlan(code),
     /** The receipt of a paid order, in the customer's language unless another is asked for. */
@@ -44,4 +56,5 @@ export type OrdersService = ReturnType<typeof createOrdersService>;
 export type { OrdersDeps, OrdersOptions } from './orders.context.js';
 export { ordersRoutes, type PaymentsOfOrder } from './orders.routes.js';
 export { ordersMigrations } from './orders.migrations.js';
-export { ORDER_STATUSES, ORDER_TRANSITIONS, canMove, type OrderStatus, type OrderKind } from './orders.js';
+export { priceRenewal, MAX_RENEWAL_ORDERS, type RenewalOrderRequest, type RenewalOrderResult, type RenewalOrder, type RenewalPrice, type PaidOrder, type OrderSummary } from './orders.renewals.js';
+export { ORDER_STATUSES, ORDER_TRANSITIONS, ORDER_ORIGINS, canMove, type OrderStatus, type OrderKind, type OrderOrigin } from './orders.js';

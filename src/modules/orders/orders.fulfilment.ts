@@ -2,7 +2,9 @@ import { inTransaction, type Tx } from '../../platform/db/database.js';
 import type { JobHandler } from '../../platform/jobs/index.js';
 import type { Language } from '../../platform/i18n.js';
 import { formatMoney, type Currency } from '../../platform/money.js';
+import type { GrantInput } from '../balances/index.js';
 import type { Plan } from '../catalog/index.js';
+import type { OutgoingMessage } from '../notifications/index.js';
 import type { SimType } from '../provisioning/index.js';
 import type { OrdersDeps } from './orders.context.js';
 import type { OrdersCore } from './orders.service.js';
@@ -10,6 +12,48 @@ import { findOrder, lockOrder, moveOrder, type OrderRow } from './orders.reposit
 
 /** Base plans are drawn after add-ons and promotion bonuses that expire at the same time. */
 const PRIORITY = { base: 100, addon: 50, bonus: 10 } as const;
+
+/** The buckets a paid order grants on `lineId` for `[startsAtMs, endsAtMs)`, one idempotency key each. */
+export function allowanceGrants(order: OrderRow, plan: Plan, lineId: string, startsAtMs: number, endsAtMs: number): GrantInput[] {
+  const coverage = { zoneCode: plan.zone.code, countries: plan.zone.countries };
+  const amounts = { data: plan.allowances.dataBytes, voice: plan.allowances.voiceSeconds, sms: plan.allowances.smsCount } as const;
+  const grants: GrantInput[] = [];
+  for (const kind of ['data', 'voice', 'sms'] as const) {
+    if (amounts[kind] <= 0) continue;
+    grants.push({
+      lineId, kind, amount: amounts[kind], validFromMs: startsAtMs, validUntilMs: endsAtMs, coverage,
+      priority: PRIORITY[plan.kind], source: 'order', sourceId: order.id, idempotencyKey: `order:${order.id}:${kind}`,
+    });
+  }
+  if (order.bonus_data_bytes > 0) {
+    grants.push({
+      lineId, kind: 'data', amount: order.bonus_data_bytes, validFromMs: startsAtMs, validUntilMs: endsAtMs, coverage,
+      priority: PRIORITY.bonus, source: 'promotion', sourceId: order.id, idempotencyKey: `order:${order.id}:bonus`,
+    });
+  }
+  return grants;
+}
+
+/**
+ * The confirmation of a fulfilled order, to each of its contacts: `orders.confirmation`, or
+ * `renewals.auto_renewed` for an order that auto-renew placed (the customer was not there).
+ */
+export function confirmationMessages(order: OrderRow, plan: Plan, msisdn: string, endsAtMs: number): OutgoingMessage[] {
+  const language = order.language as Language;
+  const params = {
+    plan: plan.texts.name[language],
+    number: msisdn,
+    total: formatMoney({ amountMinor: order.total_minor, currency: order.currency as Currency }, language),
+    until: new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(endsAtMs) + ' UTC',
+  };
+  const base = order.origin === 'auto_renew'
+    ? { template: 'renewals.auto_renewed' as const, language, params, customerId: order.customer_id }
+    : { template: 'orders.confirmation' as const, language, params: { ...params, order: order.id }, customerId: order.customer_id };
+  const messages: OutgoingMessage[] = [];
+  if (order.contact_email !== null) messages.push({ ...base, channel: 'email', to: order.contact_email });
+  if (order.contact_phone !== null) messages.push({ ...base, channel: 'sms', to: order.contact_phone });
+  return messages;
+}
 
 /**
  * Fulfils a paid order exactly once, however many times payment news arrives: the whole of it
@@ -20,21 +64,7 @@ export function createFulfilment(deps: OrdersDeps, core: OrdersCore) {
   const { database, clock, catalog, lines, balances, notifications } = deps;
 
   async function grantAllowances(tx: Tx, order: OrderRow, plan: Plan, lineId: string, startsAtMs: number, endsAtMs: number): Promise<void> {
-    const coverage = { zoneCode: plan.zone.code, countries: plan.zone.countries };
-    const amounts = { data: plan.allowances.dataBytes, voice: plan.allowances.voiceSeconds, sms: plan.allowances.smsCount } as const;
-    for (const kind of ['data', 'voice', 'sms'] as const) {
-      if (amounts[kind] <= 0) continue;
-      await balances.grant(tx, {
-        lineId, kind, amount: amounts[kind], validFromMs: startsAtMs, validUntilMs: endsAtMs, coverage,
-        priority: PRIORITY[plan.kind], source: 'order', sourceId: order.id, idempotencyKey: `order:${order.id}:${kind}`,
-      });
-    }
-    if (order.bonus_data_bytes > 0) {
-      await balances.grant(tx, {
-        lineId, kind: 'data', amount: order.bonus_data_bytes, validFromMs: startsAtMs, validUntilMs: endsAtMs, coverage,
-        priority: PRIORITY.bonus, source: 'promotion', sourceId: order.id, idempotencyKey: `order:${order.id}:bonus`,
-      });
-    }
+    for (const grant of allowanceGrants(order, plan, lineId, startsAtMs, endsAtMs)) await balances.grant(tx, grant);
   }
 
   /** Where the service of this order runs: computed at fulfilment, so a late payment never overlaps. */
@@ -51,20 +81,7 @@ export function createFulfilment(deps: OrdersDeps, core: OrdersCore) {
   }
 
   async function confirm(tx: Tx, order: OrderRow, plan: Plan, msisdn: string, endsAtMs: number): Promise<void> {
-    const language = order.language as Language;
-    const params = {
-      plan: plan.texts.name[language],
-      number: msisdn,
-      total: formatMoney({ amountMinor: order.total_minor, currency: order.currency as Currency }, language),
-      until: new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(endsAtMs) + ' UTC',
-      order: order.id,
-    };
-    if (order.contact_email !== null) {
-      await notifications.queue(tx, { channel: 'email', to: order.contact_email, template: 'orders.confirmation', language, params, customerId: order.customer_id });
-    }
-    if (order.contact_phone !== null) {
-      await notifications.queue(tx, { channel: 'sms', to: order.contact_phone, template: 'orders.confirmation', language, params, customerId: order.customer_id });
-    }
+    for (const message of confirmationMessages(order, plan, msisdn, endsAtMs)) await notifications.queue(tx, message);
   }
 
   async function fulfil(orderId: string): Promise<void> {

@@ -47,4 +47,10 @@ export const ordersMigrations: Record<string, Migration> = {
       await db.schema.createIndex('order_event_order_idx').on('order_event').columns(['order_id', 'id']).execute();
     },
   },
+  '2026_11_27_076_orders_origin': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Who placed the order: the customer, or auto-renew charging a saved method (its confirmation differs).
+      await db.schema.alterTable('customer_order').addColumn('origin', 'text', (c) => c.notNull().defaultTo('customer')).execute();
+    },
+  },
 };

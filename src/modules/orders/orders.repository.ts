@@ -1,5 +1,6 @@
+import type { ColumnType } from 'kysely';
 import type { Dialect, Executor, Tx } from '../../platform/db/database.js';
-import type { OrderKind, OrderStatus } from './orders.js';
+import type { OrderKind, OrderOrigin, OrderStatus } from './orders.js';
 
 export interface CustomerOrderTable {
   id: string;
@@ -33,6 +34,8 @@ export interface CustomerOrderTable {
   closed_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Defaults to `customer` on insert. */
+  origin: ColumnType<OrderOrigin, OrderOrigin | undefined, OrderOrigin>;
 }
 
 export interface OrderEventTable {
@@ -50,10 +53,11 @@ declare module '../../platform/db/schema.js' {
   }
 }
 
-export type OrderRow = CustomerOrderTable;
+export type OrderRow = Omit<CustomerOrderTable, 'origin'> & { origin: OrderOrigin };
+export type NewOrderRow = Omit<CustomerOrderTable, 'origin'> & { origin?: OrderOrigin };
 export type OrderEventRow = OrderEventTable;
 
-export async function insertOrder(db: Executor, row: CustomerOrderTable): Promise<void> {
+export async function insertOrder(db: Executor, row: NewOrderRow): Promise<void> {
   await db.insertInto('customer_order').values(row).execute();
 }
 
@@ -89,14 +93,14 @@ export async function hasPaidOrder(db: Executor, customerId: string): Promise<bo
  * callers cannot both make the move. Returns false when the order was not in `from`.
  */
 export async function moveOrder(
-  db: Executor, id: string, from: readonly OrderStatus[], to: OrderStatus, nowMs: number, patch: Partial<CustomerOrderTable> = {},
+  db: Executor, id: string, from: readonly OrderStatus[], to: OrderStatus, nowMs: number, patch: Partial<OrderRow> = {},
 ): Promise<boolean> {
   const result = await db.updateTable('customer_order').set({ ...patch, status: to, updated_at: nowMs })
     .where('id', '=', id).where('status', 'in', [...from]).executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function updateOrder(db: Executor, id: string, patch: Partial<CustomerOrderTable>): Promise<void> {
+export async function updateOrder(db: Executor, id: string, patch: Partial<OrderRow>): Promise<void> {
   await db.updateTable('customer_order').set(patch).where('id', '=', id).execute();
 }
 
@@ -106,4 +110,50 @@ export async function insertOrderEvent(db: Executor, row: OrderEventTable): Prom
 
 export async function listOrderEvents(db: Executor, orderId: string): Promise<OrderEventRow[]> {
   return db.selectFrom('order_event').selectAll().where('order_id', '=', orderId).orderBy('id').limit(100).execute();
+}
+
+/** Rows per multi-row statement or `in` list (an order has 32 columns: well under the parameter limits). */
+const BATCH_ROWS = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += BATCH_ROWS) out.push(items.slice(i, i + BATCH_ROWS));
+  return out;
+}
+
+export async function insertOrders(db: Executor, rows: readonly NewOrderRow[]): Promise<void> {
+  for (const chunk of chunks(rows)) await db.insertInto('customer_order').values(chunk).execute();
+}
+
+export async function insertOrderEvents(db: Executor, rows: readonly OrderEventTable[]): Promise<void> {
+  for (const chunk of chunks(rows)) await db.insertInto('order_event').values(chunk).execute();
+}
+
+export async function findOrdersByIds(db: Executor, ids: readonly string[]): Promise<OrderRow[]> {
+  const rows: OrderRow[] = [];
+  for (const chunk of chunks(ids)) rows.push(...await db.selectFrom('customer_order').selectAll().where('id', 'in', chunk).execute());
+  return rows;
+}
+
+/** Reads the orders with row locks on PostgreSQL (SQLite transactions are serialised), in id order. */
+export async function lockOrders(tx: Tx, dialect: Dialect, ids: readonly string[]): Promise<OrderRow[]> {
+  const rows: OrderRow[] = [];
+  for (const chunk of chunks([...ids].sort())) {
+    rows.push(...await tx.selectFrom('customer_order').selectAll().where('id', 'in', chunk).orderBy('id')
+      .$if(dialect === 'postgres', (qb) => qb.forUpdate()).execute());
+  }
+  return rows;
+}
+
+/** `moveOrder` for many orders with the same patch; returns how many moved. */
+export async function moveOrders(
+  db: Executor, ids: readonly string[], from: readonly OrderStatus[], to: OrderStatus, nowMs: number, patch: Partial<OrderRow> = {},
+): Promise<number> {
+  let moved = 0;
+  for (const chunk of chunks(ids)) {
+    const result = await db.updateTable('customer_order').set({ ...patch, status: to, updated_at: nowMs })
+      .where('id', 'in', chunk).where('status', 'in', [...from]).executeTakeFirst();
+    moved += Number(result.numUpdatedRows);
+  }
+  return moved;
 }

@@ -11,7 +11,7 @@ import { ordersErrors } from './orders.errors.js';
 import { DEFAULT_ORDER_TTL_MS, type OrderStatus, type ShippingAddress } from './orders.js';
 import { createQuoting, type QuoteRequest } from './orders.quotes.js';
 import {
-  findCustomerOrder, findOrder, insertOrder, insertOrderEvent, listCustomerOrders, listOrderEvents, lockOrder, moveOrder,
+  findCustomerOrder, findOrder, findOrdersByIds, insertOrder, insertOrderEvent, listCustomerOrders, listOrderEvents, lockOrder, moveOrder,
   updateOrder, type OrderEventRow, type OrderRow,
 } from './orders.repository.js';
 
@@ -135,6 +135,9 @@ export function createOrdersCore(deps: OrdersDeps, options: OrdersOptions = {}) 
       const order = await findOrder(executor, orderId);
       return order === undefined ? undefined : toPayable(order);
     },
+    async findPayableOrders(executor, orderIds) {
+      return new Map((await findOrdersByIds(executor, [...new Set(orderIds)])).map((order) => [order.id, toPayable(order)]));
+    },
     async markOrderPaid(tx, orderId, payment) {
       const order = await lockOrder(tx, database.dialect, orderId);
       if (order === undefined) return false;
@@ -144,6 +147,13 @@ export function createOrdersCore(deps: OrdersDeps, options: OrdersOptions = {}) 
     async notePaymentFailed(tx, orderId, payment) {
       await updateOrder(tx, orderId, { last_payment_failure: payment.failureCode, updated_at: clock.nowMs() });
       await recordEvent(tx, orderId, 'payment_failed', { paymentId: payment.paymentId, failureCode: payment.failureCode });
+    },
+    /** Full staff refund: the order ends `refunded` and its unused allowances are taken back, once. */
+    async markOrderRefunded(tx, orderId, refund) {
+      const nowMs = clock.nowMs();
+      if (!(await moveOrder(tx, orderId, ['paid', 'fulfilled', 'failed'], 'refunded', nowMs, { closed_at: nowMs }))) return;
+      await recordEvent(tx, orderId, 'refunded', { paymentId: refund.paymentId, refundId: refund.refundId });
+      await deps.balances.refundUnused(tx, { sourceId: orderId, idempotencyKey: `order:${orderId}:refund` });
     },
   };
 

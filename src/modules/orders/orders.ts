@@ -24,6 +24,10 @@ export function canMove(from: OrderStatus, to: OrderStatus): boolean {
 export const ORDER_KINDS = ['renewal', 'topup', 'new_sim'] as const;
 export type OrderKind = (typeof ORDER_KINDS)[number];
 
+/** Who placed an order: the customer (`customer`), or auto-renew charging a saved method (`auto_renew`). */
+export const ORDER_ORIGINS = ['customer', 'auto_renew'] as const;
+export type OrderOrigin = (typeof ORDER_ORIGINS)[number];
+
 export type NewSim =
   | { readonly type: 'esim' }
   | { readonly type: 'physical'; readonly shippingAddress: ShippingAddress };

@@ -13,6 +13,8 @@ export { paymentsRoutes } from './payments.routes.js';
 export { paymentsMigrations } from './payments.migrations.js';
 export type { OrderGateway, PayableOrder } from './payments.gateway.js';
 export type { PayOrderInput } from './payments.checkout.js';
+export type { OffSession, OffSessionMethod, OffSessionRefusal, OffSessionCharge, OpenedCharge, RefusedCharge, ChargeAnswer, RecordedCharge } from './payments.offsession.js';
+export { MAX_OFF_SESSION_CHARGES } from './payments.offsession.js';
 export type { PaymentView } from './payments.schemas.js';
 export {
   PAYMENT_STATUSES, OPEN_STATUSES, TERMINAL_STATUSES, applyOutcome,
@@ -22,3 +24,6 @@ export type {
   PaymentProvider, CreateProviderPayment, ProviderPayment, ProviderLookup, ProviderRefund, ProviderEvent, SavedMethodDetails,
 } from './payments.provider.js';
 export { SANDBOX_TOKENS, SANDBOX_SIGNATURE_HEADER, sandboxSignatureHeader, sandboxWebhookSecret } from './sandbox/sandbox.js';
+/** Alipay and WeChat Pay method names (the portal renders `actionUrl` of `alipay_qr` and `wechatpay_native` as a QR code). */
+export { ALIPAY_METHODS } from './alipay/alipay.js';
+export { WECHATPAY_METHODS } from './wechatpay/wechatpay.js';

@@ -24,6 +24,8 @@ export interface PayOrderInput {
   readonly savePaymentMethod?: boolean;
   /** The customer is absent (auto-renew charging a saved method). */
   readonly offSession?: boolean;
+  /** The customer's IP address, passed to providers that need it (WeChat Pay H5). */
+  readonly clientIp?: string;
 }
 
 type Opened = { readonly kind: 'created'; readonly payment: PaymentRow; readonly order: PayableOrder } | { readonly kind: 'open'; readonly payment: PaymentRow };
@@ -40,8 +42,10 @@ export function createCheckout(deps: PaymentsDeps, outcomes: Outcomes) {
   const db = database.db;
 
   async function resolveToken(input: PayOrderInput, provider: PaymentProvider): Promise<string> {
-    assert((input.paymentMethodToken === undefined) !== (input.paymentMethodId === undefined), 'exactly one of paymentMethodToken and paymentMethodId');
+    assert(input.paymentMethodToken === undefined || input.paymentMethodId === undefined, 'at most one of paymentMethodToken and paymentMethodId');
     if (input.paymentMethodToken !== undefined) return input.paymentMethodToken;
+    // Redirect and QR methods (Alipay, WeChat Pay) have no token: the customer acts at the provider.
+    if (input.paymentMethodId === undefined) return '';
     const saved = await findPaymentMethod(db, input.customerId, input.paymentMethodId ?? '');
     if (saved === undefined) throw new NotFoundError('payment method');
     if (saved.provider !== provider.name) throw paymentsErrors.paymentMethodInvalid(undefined, 'payment_method_of_another_provider');
@@ -115,6 +119,9 @@ export function createCheckout(deps: PaymentsDeps, outcomes: Outcomes) {
     const provider = registry.forMethod(input.method);
     if (provider === undefined) throw paymentsErrors.methodNotAvailable(input.method);
     if (input.offSession === true && !provider.offSessionMethods.includes(input.method)) throw paymentsErrors.methodNotAvailable(input.method);
+    if (input.paymentMethodToken === undefined && input.paymentMethodId === undefined && !(provider.tokenlessMethods ?? []).includes(input.method)) {
+      throw paymentsErrors.tokenRequired(input.method);
+    }
     const token = await resolveToken(input, provider);
     const { payment, order } = await openAttempt(input, provider);
     let outcome: Outcome;
@@ -124,6 +131,7 @@ export function createCheckout(deps: PaymentsDeps, outcomes: Outcomes) {
         orderId: payment.order_id, customerId: payment.customer_id, paymentMethodToken: token,
         returnUrl: new URL(order.returnPath, config.publicUrl).toString(), language: order.language,
         savePaymentMethod: input.savePaymentMethod === true, offSession: input.offSession === true,
+        method: payment.method, ...(input.clientIp !== undefined ? { clientIp: input.clientIp } : {}),
       }), deps.providerTimeoutMs, `${provider.name} create payment`));
     } catch (error) {
       // Whether the provider took the money is unknown: the reconciliation job (already queued)

@@ -8,6 +8,8 @@ export const paymentsErrors = {
     new DomainError('payments.declined', `The payment was declined (${failureCode}); try another payment method`, { paymentId, failureCode }),
   paymentMethodInvalid: (paymentId: string | undefined, failureCode: string) =>
     new DomainError('payments.payment_method_invalid', `The payment method cannot be used (${failureCode})`, { paymentId, failureCode }),
+  tokenRequired: (method: string) =>
+    new DomainError('request.invalid', `The payment method ${method} needs a paymentMethodToken or a paymentMethodId`, { method, field: 'paymentMethodToken' }),
   methodNotAvailable: (method: string) =>
     new DomainError('payments.method_not_available', `The payment method ${method} is not offered`, { method }),
   attemptInProgress: (paymentId: string | undefined) =>
@@ -19,4 +21,8 @@ export const paymentsErrors = {
   webhookSignatureInvalid: () => new DomainError('payments.webhook_signature_invalid', 'The webhook signature is missing or does not match'),
   webhookStale: () => new DomainError('payments.webhook_stale', 'The webhook timestamp is outside the tolerance'),
   webhookPayloadInvalid: () => new DomainError('payments.webhook_payload_invalid', 'The webhook payload is not a valid event'),
+  notRefundable: (paymentId: string, status: string) =>
+    new DomainError('payments.not_refundable', `The payment is ${status}; only a payment that succeeded can be refunded`, { paymentId, status }),
+  refundExceedsPayment: (paymentId: string, refundableMinor: number) =>
+    new DomainError('payments.refund_exceeds_payment', `At most ${refundableMinor} minor units of this payment can still be refunded`, { paymentId, refundableMinor }),
 };

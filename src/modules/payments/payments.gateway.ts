@@ -22,6 +22,8 @@ export interface OrderGateway {
   getPayableOrder(db: Executor, customerId: string, orderId: string): Promise<PayableOrder>;
   /** The order by id alone, for webhooks and reconciliation; undefined when unknown. */
   findPayableOrder(db: Executor, orderId: string): Promise<PayableOrder | undefined>;
+  /** Optional batch form of `findPayableOrder` (unknown ids are absent). Absent: called one by one. */
+  findPayableOrders?(db: Executor, orderIds: readonly string[]): Promise<Map<string, PayableOrder>>;
   /**
    * Marks the order paid and fulfils it, exactly once however often it is called: the payments
    * module calls it in the transaction that records the payment's success, after it matched the
@@ -31,4 +33,15 @@ export interface OrderGateway {
   markOrderPaid(tx: Tx, orderId: string, payment: { paymentId: string; amountMinor: number; currency: Currency }): Promise<boolean>;
   /** Records that a payment attempt failed (the order stays payable; the status page shows why). */
   notePaymentFailed(tx: Tx, orderId: string, payment: { paymentId: string; failureCode: string }): Promise<void>;
+  /**
+   * Optional batch form of `markOrderPaid` (off-session charges settle in batches): the same
+   * guarantees for each payment; returns the ids of the orders it paid. Absent: called one by one.
+   */
+  markOrdersPaid?(tx: Tx, payments: ReadonlyArray<{ orderId: string; paymentId: string; amountMinor: number; currency: Currency }>): Promise<Set<string>>;
+  /**
+   * Optional: the order's payment was refunded in full (staff refund through the back-office). The
+   * order moves to `refunded` and what the customer has not used of its allowances is taken back,
+   * exactly once however often it is called. Absent: the order is left as it is.
+   */
+  markOrderRefunded?(tx: Tx, orderId: string, refund: { paymentId: string; refundId: string }): Promise<void>;
 }

@@ -2,10 +2,10 @@ import type { Job, JobHandler } from '../../platform/jobs/index.js';
 import { outcomeOf, type Outcome, type PaymentsDeps } from './payments.context.js';
 import { ACTION_TTL_MS, FAILURE_ACTION_EXPIRED, FAILURE_NOT_SUBMITTED, NOT_FOUND_GRACE_MS, isOpen, isTerminal, providerKeyForCancel } from './payments.js';
 import { RECONCILE_JOB } from './payments.checkout.js';
-import { REFUND_JOB, type Outcomes } from './payments.outcome.js';
+import { REFUND_JOB, SAVE_METHOD_JOB, type Outcomes } from './payments.outcome.js';
 import { withTimeout, type PaymentProvider } from './payments.provider.js';
-import { findPayment, type PaymentRow } from './payments.repository.js';
-import { APPLY_EVENT_JOB, type Webhooks } from './payments.webhooks.js';
+import { findPayment, upsertPaymentMethod, type PaymentRow } from './payments.repository.js';
+import { APPLY_EVENT_JOB, REFRESH_JOB, type Webhooks } from './payments.webhooks.js';
 
 /**
  * `payments.reconcile {paymentId}` resolves a payment that is not closed by asking the provider
@@ -15,7 +15,7 @@ import { APPLY_EVENT_JOB, type Webhooks } from './payments.webhooks.js';
  * customer step abandoned for `ACTION_TTL_MS` is cancelled.
  */
 export function createPaymentJobs(deps: PaymentsDeps, outcomes: Outcomes, webhooks: Webhooks): Map<string, JobHandler> {
-  const { database, clock, registry } = deps;
+  const { database, clock, registry, ids } = deps;
 
   async function askProvider(payment: PaymentRow, provider: PaymentProvider, ageMs: number): Promise<Outcome | undefined> {
     const lookup = await withTimeout(() => provider.getPayment({
@@ -48,6 +48,37 @@ export function createPaymentJobs(deps: PaymentsDeps, outcomes: Outcomes, webhoo
     if (isOpen(after.status)) throw new Error(`payment ${paymentId} is still ${after.status} at ${provider.name}`);
   }
 
+  /** The provider's current answer about a payment; undefined when the payment is closed or the provider is gone. */
+  async function lookup(paymentId: string): Promise<{ payment: PaymentRow; answer: Awaited<ReturnType<PaymentProvider['getPayment']>> } | undefined> {
+    const payment = await findPayment(database.db, paymentId);
+    const provider = payment === undefined ? undefined : registry.byName(payment.provider);
+    if (payment === undefined || provider === undefined) return undefined;
+    const answer = await withTimeout(() => provider.getPayment({
+      idempotencyKey: payment.idempotency_key, ...(payment.provider_payment_id !== null ? { providerPaymentId: payment.provider_payment_id } : {}),
+    }), deps.providerTimeoutMs, `${provider.name} get payment`);
+    return { payment, answer };
+  }
+
+  async function refresh(job: Job): Promise<void> {
+    const { paymentId } = job.payload as { paymentId: string };
+    const current = await findPayment(database.db, paymentId);
+    if (current === undefined || isTerminal(current.status)) return;
+    const found = await lookup(paymentId);
+    if (found?.answer.found === true) await outcomes.record(paymentId, outcomeOf(found.answer));
+  }
+
+  async function saveMethod(job: Job): Promise<void> {
+    const { paymentId } = job.payload as { paymentId: string };
+    const found = await lookup(paymentId);
+    if (found === undefined || !found.answer.found || found.payment.status !== 'succeeded') return;
+    const method = found.answer.savedMethod;
+    if (method === undefined) return;
+    await upsertPaymentMethod(database.db, {
+      id: ids('pm'), customer_id: found.payment.customer_id, provider: found.payment.provider, provider_method_ref: method.providerMethodRef,
+      brand: method.brand, last4: method.last4, exp_month: method.expMonth, exp_year: method.expYear, created_at: clock.nowMs(),
+    });
+  }
+
   async function refund(job: Job): Promise<void> {
     const { refundId } = job.payload as { refundId: string };
     await outcomes.runRefund(refundId);
@@ -57,5 +88,7 @@ export function createPaymentJobs(deps: PaymentsDeps, outcomes: Outcomes, webhoo
     [RECONCILE_JOB, reconcile],
     [REFUND_JOB, refund],
     [APPLY_EVENT_JOB, webhooks.applyEvent],
+    [REFRESH_JOB, refresh],
+    [SAVE_METHOD_JOB, saveMethod],
   ]);
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { OPEN_STATUSES } from './payments.js';
 import { sandboxMigrations } from './sandbox/sandbox.migrations.js';
+import { stripeMigrations } from './stripe/stripe.migrations.js';
 
 /**
  * The payments module's tables. They name orders and customers by id only (no foreign keys into
@@ -82,4 +83,5 @@ export const paymentsMigrations: Record<string, Migration> = {
     },
   },
   ...sandboxMigrations,
+  ...stripeMigrations,
 };

@@ -9,11 +9,17 @@ import {
 } from './payments.js';
 import { withTimeout } from './payments.provider.js';
 import {
-  findPayment, findRefund, insertRefundOnce, lockPayment, setProviderPaymentId, updatePaymentStatus, updateRefund,
+  findPayment, findRefund, insertRefundOnce, succeededRefundsMinorOf, lockPayment, setProviderPaymentId, updatePaymentStatus, updateRefund,
   upsertPaymentMethod, type PaymentRow,
 } from './payments.repository.js';
 
 export const REFUND_JOB = 'payments.refund';
+/**
+ * `payments.save_method {paymentId}`: a payment that saves its method succeeded by a webhook (after
+ * 3-D Secure, say), which does not carry the method's details; the job asks the provider for them.
+ */
+export const SAVE_METHOD_JOB = 'payments.save_method';
+const SAVE_METHOD_MAX_ATTEMPTS = 6;
 
 /**
  * The one path every answer about a payment goes through — the create call's, a cancellation's, a
@@ -73,6 +79,10 @@ export function createOutcomes(deps: PaymentsDeps) {
         id: ids('pm'), customer_id: payment.customer_id, provider: payment.provider, provider_method_ref: method.providerMethodRef,
         brand: method.brand, last4: method.last4, exp_month: method.expMonth, exp_year: method.expYear, created_at: clock.nowMs(),
       });
+    } else if (payment.save_method === 1) {
+      await enqueueJob(tx, ids, clock, {
+        kind: SAVE_METHOD_JOB, payload: { paymentId: payment.id }, dedupeKey: `${SAVE_METHOD_JOB}:${payment.id}`, maxAttempts: SAVE_METHOD_MAX_ATTEMPTS,
+      });
     }
     const paid = order !== undefined
       && await gateway.markOrderPaid(tx, payment.order_id, { paymentId: payment.id, amountMinor: payment.amount_minor, currency: payment.currency });
@@ -102,6 +112,16 @@ export function createOutcomes(deps: PaymentsDeps) {
     return undefined;
   }
 
+  /** Once staff refunds have given back all the payment took, the order is refunded (and its unused allowances taken back). */
+  async function closeRefundedOrder(payment: PaymentRow, refundId: string): Promise<void> {
+    if (gateway.markOrderRefunded === undefined) return;
+    const markOrderRefunded = gateway.markOrderRefunded.bind(gateway);
+    await inTransaction(db, async (tx) => {
+      if ((await succeededRefundsMinorOf(tx, payment.id)) < payment.amount_minor) return;
+      await markOrderRefunded(tx, payment.order_id, { paymentId: payment.id, refundId });
+    });
+  }
+
   /**
    * Calls the provider for a scheduled refund, idempotently (the key is fixed when the refund is
    * recorded). Throws when the outcome is unknown, so the refund job retries; a refusal is recorded
@@ -125,6 +145,9 @@ export function createOutcomes(deps: PaymentsDeps) {
     if (answer.status === 'failed') {
       log.error({ alert: 'payments.refund_failed', refundId, paymentId: payment.id, failureCode: answer.failureCode }, 'the provider refused a refund');
     }
+    if (refund.reason === 'requested' && answer.status === 'succeeded') await closeRefundedOrder(payment, refund.id);
+    // Still processing at the provider (WeChat Pay answers PROCESSING): the job asks again with the same key.
+    if (answer.status === 'pending') throw new Error(`refund ${refundId} is still pending at ${provider.name}`);
   }
 
   return {
@@ -140,6 +163,9 @@ export function createOutcomes(deps: PaymentsDeps) {
       return payment;
     },
     runRefund,
+    /** `record`'s decision inside the caller's transaction (batches of off-session charges); returns a refund to run after commit. */
+    decide,
+    scheduleRefund,
   };
 }
 

@@ -23,6 +23,11 @@ export interface PaymentProvider {
   readonly methods: readonly string[];
   /** The methods that can be charged with the customer absent (saved methods, auto-renew). */
   readonly offSessionMethods: readonly string[];
+  /**
+   * Methods paid on the provider's page or by scanning a QR code: the request carries neither a
+   * token nor a saved method (e.g. `alipay_qr`, `wechatpay_native`). Others require one.
+   */
+  readonly tokenlessMethods?: readonly string[];
   createPayment(input: CreateProviderPayment): Promise<ProviderPayment>;
   /**
    * The payment as the provider sees it, for reconciliation: by our key, or by the provider's id
@@ -35,11 +40,24 @@ export interface PaymentProvider {
   /**
    * Verifies a webhook on its raw bytes (signature and timestamp tolerance) and reads its event.
    * Throws `payments.webhook_signature_invalid`, `payments.webhook_stale` or
-   * `payments.webhook_payload_invalid`; never trusts a field it did not verify.
+   * `payments.webhook_payload_invalid`; never trusts a field it did not verify. Answers `undefined`
+   * for a genuine event that says nothing the platform applies (e.g. Stripe's `charge.updated`):
+   * it is acknowledged, so the provider stops resending it, and not stored.
    */
-  parseWebhook(rawBody: Buffer, headers: IncomingHttpHeaders): Promise<ProviderEvent>;
+  parseWebhook(rawBody: Buffer, headers: IncomingHttpHeaders): Promise<ProviderEvent | undefined>;
   /** Removes a saved payment method at the provider (it can no longer be charged). */
   detachPaymentMethod(providerMethodRef: string): Promise<void>;
+  /**
+   * The answer the provider expects to a webhook it may stop resending (stored or a duplicate),
+   * when it wants a particular one: Alipay's notify wants the text `success`. Without it the route
+   * answers JSON `{received, duplicate}` with 200.
+   */
+  readonly webhookAcknowledgement?: WebhookAcknowledgement;
+}
+
+export interface WebhookAcknowledgement {
+  readonly contentType: string;
+  readonly body: string;
 }
 
 export interface CreateProviderPayment {
@@ -56,6 +74,10 @@ export interface CreateProviderPayment {
   readonly savePaymentMethod: boolean;
   /** The customer is not present (auto-renew): a method that needs the customer fails instead. */
   readonly offSession: boolean;
+  /** The method the customer chose, one of this provider's `methods` (e.g. `alipay_qr` or `wechatpay_h5`). */
+  readonly method?: string;
+  /** The customer's IP address as this server saw it (WeChat Pay H5 requires it); absent off-session. */
+  readonly clientIp?: string;
 }
 
 export type ProviderStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'cancelled';

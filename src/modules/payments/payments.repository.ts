@@ -154,6 +154,24 @@ export async function insertRefundOnce(db: Executor, row: PaymentRefundTable): P
   return { refund, created: result.numInsertedOrUpdatedRows === 1n };
 }
 
+export async function insertRefund(db: Executor, row: PaymentRefundTable): Promise<void> {
+  await db.insertInto('payment_refund').values(row).execute();
+}
+
+/** What the payment's refunds give back or may still give back (every refund but the failed ones). */
+export async function refundedMinorOf(db: Executor, paymentId: string): Promise<number> {
+  const row = await db.selectFrom('payment_refund').select((eb) => eb.fn.sum<number>('amount_minor').as('total'))
+    .where('payment_id', '=', paymentId).where('status', '!=', 'failed').executeTakeFirst();
+  return Number(row?.total ?? 0);
+}
+
+/** Money actually given back: succeeded refunds only. */
+export async function succeededRefundsMinorOf(db: Executor, paymentId: string): Promise<number> {
+  const row = await db.selectFrom('payment_refund').select((eb) => eb.fn.sum<number>('amount_minor').as('total'))
+    .where('payment_id', '=', paymentId).where('status', '=', 'succeeded').executeTakeFirst();
+  return Number(row?.total ?? 0);
+}
+
 export async function findRefund(db: Executor, id: string): Promise<PaymentRefundRow | undefined> {
   return db.selectFrom('payment_refund').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -192,4 +210,60 @@ export async function findPaymentMethod(db: Executor, customerId: string, id: st
 export async function deletePaymentMethod(db: Executor, customerId: string, id: string): Promise<number> {
   const result = await db.deleteFrom('payment_method').where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+// Batches (off-session charges of auto-renew)
+
+const BATCH_ROWS = 1000;
+
+function chunked<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += BATCH_ROWS) out.push(items.slice(i, i + BATCH_ROWS));
+  return out;
+}
+
+/** Inserts the payments that violate no unique index (one open attempt per order); returns the ids it inserted. */
+export async function insertPaymentsIfAllowed(db: Executor, rows: readonly PaymentTable[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (const chunk of chunked(rows)) {
+    for (const row of await db.insertInto('payment').values(chunk).onConflict((oc) => oc.doNothing()).returning('id').execute()) inserted.add(row.id);
+  }
+  return inserted;
+}
+
+/** Reads the payments with row locks on PostgreSQL (in id order, so that batches never deadlock). */
+export async function lockPayments(tx: Tx, dialect: Dialect, ids: readonly string[]): Promise<PaymentRow[]> {
+  const rows: PaymentRow[] = [];
+  for (const chunk of chunked([...ids].sort())) {
+    rows.push(...await tx.selectFrom('payment').selectAll().where('id', 'in', chunk).orderBy('id')
+      .$if(dialect === 'postgres', (qb) => qb.forUpdate()).execute());
+  }
+  return rows;
+}
+
+/** The open payment of each order that has one. */
+export async function findOpenPaymentsOfOrders(db: Executor, orderIds: readonly string[]): Promise<PaymentRow[]> {
+  const rows: PaymentRow[] = [];
+  for (const chunk of chunked(orderIds)) {
+    rows.push(...await db.selectFrom('payment').selectAll().where('order_id', 'in', chunk).where('status', 'in', [...OPEN_STATUSES]).execute());
+  }
+  return rows;
+}
+
+/** The latest payment of each order that has one (by id, which is time-ordered). */
+export async function findLatestPaymentsOfOrders(db: Executor, orderIds: readonly string[]): Promise<PaymentRow[]> {
+  const rows: PaymentRow[] = [];
+  for (const chunk of chunked(orderIds)) {
+    rows.push(...await db.selectFrom('payment as p').selectAll()
+      .where('p.order_id', 'in', chunk)
+      .where('p.id', '=', (eb) => eb.selectFrom('payment as q').select((q) => q.fn.max('q.id').as('latest')).whereRef('q.order_id', '=', 'p.order_id'))
+      .execute());
+  }
+  return rows;
+}
+
+export async function findPaymentMethodsByIds(db: Executor, ids: readonly string[]): Promise<PaymentMethodRow[]> {
+  const rows: PaymentMethodRow[] = [];
+  for (const chunk of chunked([...new Set(ids)])) rows.push(...await db.selectFrom('payment_method').selectAll().where('id', 'in', chunk).execute());
+  return rows;
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCustomer } from '../../platform/http.js';
 import {
-  OrderIdParams, PayBody, PayHeaders, PaymentMethodIdParams, PaymentMethodView, PaymentView, ProviderParams, toPaymentMethodView,
+  AdminRefundBody, AdminRefundView, OrderIdParams, PayBody, PayHeaders, PaymentIdParams, toAdminRefundView, PaymentMethodIdParams, PaymentMethodView, PaymentView, ProviderParams, toPaymentMethodView,
 } from './payments.schemas.js';
 import type { PaymentsService } from './payments.service.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
@@ -16,24 +16,43 @@ function webhookRoutes(payments: PaymentsService): FastifyPluginAsyncZod {
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     app.post('/webhooks/:provider', {
       config: { csrf: false },
-      schema: { tags, summary: 'Events from a payment provider (signed; stored once per event id, then applied)', params: ProviderParams, response: { 200: z.object({ received: z.literal(true), duplicate: z.boolean() }) } },
-    }, async (request) => {
+      schema: { tags, summary: 'Events from a payment provider (signed; stored once per event id, then applied)', params: ProviderParams, response: { 200: z.union([z.object({ received: z.literal(true), duplicate: z.boolean() }), z.string().describe('the text a provider expects (Alipay: success)')]) } },
+    }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const { duplicate } = await payments.receiveWebhook(request.params.provider, raw, request.headers);
+      const { duplicate, acknowledgement } = await payments.receiveWebhook(request.params.provider, raw, request.headers);
+      // Some providers stop resending only on their own answer (Alipay: the text `success`).
+      if (acknowledgement !== undefined) return reply.code(200).type(acknowledgement.contentType).send(acknowledgement.body);
       return { received: true as const, duplicate };
+    });
+  };
+}
+
+/** Back-office: staff refunds with the admin API key. */
+function adminRefundRoutes(payments: PaymentsService): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post('/admin/payments/:id/refunds', {
+      config: { apiKeyScope: 'admin' },
+      schema: {
+        tags: ['admin'], summary: 'Refund a payment in full or in part; a full refund refunds the order and takes back unused allowances',
+        security: [{ apiKey: [] }], params: PaymentIdParams, body: AdminRefundBody, response: { 201: z.object({ refund: AdminRefundView }) },
+      },
+    }, async (request, reply) => {
+      const refund = await payments.refundPayment(request.params.id, request.body.amountMinor);
+      return reply.code(201).send({ refund: toAdminRefundView(refund) });
     });
   };
 }
 
 export function paymentsRoutes(payments: PaymentsService): FastifyPluginAsyncZod {
   return async (app) => {
+    await app.register(adminRefundRoutes(payments));
     app.post('/orders/:id/payments', {
       // Card-testing bots try many cards quickly; a person pays a handful of times at most.
       config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
       schema: { tags, summary: 'Pay an order (honours Idempotency-Key); a decline answers 402 payments.declined', params: OrderIdParams, headers: PayHeaders, body: PayBody, response: { 201: z.object({ payment: PaymentView }) } },
     }, async (request, reply) => {
       const { customerId } = requireCustomer(request);
-      const payment = await payments.submitPayment({ customerId, orderId: request.params.id, ...request.body }, request.headers['idempotency-key']);
+      const payment = await payments.submitPayment({ customerId, orderId: request.params.id, ...request.body, clientIp: request.ip }, request.headers['idempotency-key']);
       return reply.code(201).send({ payment });
     });
 

@@ -16,8 +16,9 @@ export const PayBody = z.object({
     .describe('A one-time token from the provider; sandbox test cards: pm_sandbox_visa, pm_sandbox_declined, pm_sandbox_3ds, pm_sandbox_slow, pm_sandbox_timeout'),
   paymentMethodId: paymentMethodId.optional().describe('A saved payment method instead of a token'),
   savePaymentMethod: z.boolean().optional().describe('Keep the method for later payments and auto-renew'),
-}).strict().refine((b) => (b.paymentMethodToken === undefined) !== (b.paymentMethodId === undefined), {
-  message: 'give exactly one of paymentMethodToken and paymentMethodId', path: ['paymentMethodToken'],
+}).strict().refine((b) => b.paymentMethodToken === undefined || b.paymentMethodId === undefined, {
+  // Redirect and QR methods (alipay_page, alipay_wap, alipay_qr, wechatpay_native, wechatpay_h5) need neither.
+  message: 'give at most one of paymentMethodToken and paymentMethodId', path: ['paymentMethodToken'],
 });
 export type PayBody = z.infer<typeof PayBody>;
 
@@ -26,7 +27,7 @@ export const PayHeaders = z.looseObject({
     .describe('Retrying with the same key and body answers with the same payment; never pays twice'),
 });
 
-const RefundView = z.object({
+export const RefundView = z.object({
   id: z.string(),
   status: z.enum(REFUND_STATUSES),
   reason: z.enum(REFUND_REASONS),
@@ -75,4 +76,19 @@ export function toPaymentView(row: PaymentRow, refund?: PaymentRefundRow): Payme
 
 export function toPaymentMethodView(row: PaymentMethodRow): z.infer<typeof PaymentMethodView> {
   return { id: row.id, provider: row.provider, brand: row.brand, last4: row.last4, expMonth: row.exp_month, expYear: row.exp_year, createdAt: iso(row.created_at) };
+}
+
+export const PaymentIdParams = z.object({ id: z.string().regex(/^pay_[0-9A-Z]{26}$/, 'payment id') }).strict();
+
+export const AdminRefundBody = z.object({
+  amountMinor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('What to give back, in minor units of the payment’s currency (partial refunds allowed)'),
+}).strict();
+
+export const AdminRefundView = RefundView.extend({ paymentId: z.string(), failureCode: z.string().optional() });
+
+export function toAdminRefundView(row: PaymentRefundRow): z.infer<typeof AdminRefundView> {
+  return {
+    id: row.id, paymentId: row.payment_id, status: row.status, reason: row.reason, amountMinor: row.amount_minor, currency: row.currency,
+    ...(row.failure_code !== null ? { failureCode: row.failure_code } : {}),
+  };
 }

@@ -12,6 +12,10 @@ import { CALL_MARGIN_MS, DEFAULT_PROVIDER_TIMEOUT_MS, FAILURE_PAYMENT_METHOD_INV
 import { createPaymentJobs } from './payments.jobs.js';
 import { createSavedMethods } from './payments.methods.js';
 import { createOutcomes } from './payments.outcome.js';
+import { createOffSession } from './payments.offsession.js';
+import { createRefunds } from './payments.refunds.js';
+import { chinaRailProviders } from './payments.china.js';
+import { cardRailProviders } from './payments.cards.js';
 import { createProviderRegistry, type PaymentProvider } from './payments.provider.js';
 import { findOpenPayment, findPayment, listOrderPayments, listRefundsOfPayments, type PaymentRow } from './payments.repository.js';
 import { toPaymentView, type PaymentView } from './payments.schemas.js';
@@ -23,6 +27,8 @@ export interface PaymentsOptions {
   readonly providerTimeoutMs?: number;
   /** Providers besides those built from configuration (tests, or a deployment's own). */
   readonly extraProviders?: readonly PaymentProvider[];
+  /** Makes every call to the sandbox provider answer this much later, like a remote PSP (tests, benchmarks). */
+  readonly sandboxLatencyMs?: number;
 }
 
 /** The payments of an order for its status page, newest first, with any automatic refund. */
@@ -57,14 +63,19 @@ export function createPaymentsService(ctx: PlatformContext, gateway: OrderGatewa
     ? createSandboxProvider(ctx, (raw, headers) => {
       assert(webhooks !== undefined, 'webhooks are wired before any job runs');
       return webhooks.receive('sandbox', raw, headers);
-    })
+    }, { latencyMs: options.sandboxLatencyMs ?? 0 })
     : undefined;
-  const registry = createProviderRegistry([...(sandbox !== undefined ? [sandbox] : []), ...(options.extraProviders ?? [])]);
+  const registry = createProviderRegistry([
+    ...(sandbox !== undefined ? [sandbox] : []), ...chinaRailProviders(ctx, providerTimeoutMs), ...cardRailProviders(ctx, providerTimeoutMs),
+    ...(options.extraProviders ?? []),
+  ]);
   const deps: PaymentsDeps = { ...ctx, gateway, registry, providerTimeoutMs, settleAfterMs: providerTimeoutMs + CALL_MARGIN_MS };
   const outcomes = createOutcomes(deps);
   webhooks = createWebhooks(deps, outcomes);
   const checkout = createCheckout(deps, outcomes);
+  const offSession = createOffSession(deps, outcomes);
   const methods = createSavedMethods(deps);
+  const refunds = createRefunds(deps, outcomes);
 
   async function viewOf(payment: PaymentRow): Promise<PaymentView> {
     const [refund] = await listRefundsOfPayments(db, [payment.id]);
@@ -113,6 +124,8 @@ export function createPaymentsService(ctx: PlatformContext, gateway: OrderGatewa
     offeredMethods: (): string[] => registry.offeredMethods(),
     /** Pays an order (also off-session, for auto-renew); returns the payment, a declined one as `failed`. */
     payOrder: checkout.payOrder,
+    /** Auto-renew: checks saved methods and charges them off-session in batches (`payments.offsession.ts`). */
+    offSession,
     submitPayment,
     /** The order's payments; `request.not_found` for an order that is not this customer's. */
     async listOrderPayments(customerId: string, orderId: string): Promise<PaymentView[]> {
@@ -122,6 +135,8 @@ export function createPaymentsService(ctx: PlatformContext, gateway: OrderGatewa
     },
     /** Verifies, stores (once per event id) and queues a provider's webhook; see `payments.webhooks.ts`. */
     receiveWebhook: webhooks.receive,
+    /** Staff refund of a succeeded payment, full or partial (`payments.refunds.ts`). */
+    refundPayment: refunds.refundPayment,
     listPaymentMethods: methods.list,
     deletePaymentMethod: methods.remove,
     /** The sandbox provider when it is offered (its bank pages are served only then). */

@@ -81,7 +81,8 @@ export function providerKeyForCancel(paymentId: string): string {
   return `rl_${paymentId}_cancel`;
 }
 
-export const REFUND_REASONS = ['order_not_payable', 'amount_mismatch', 'late_success'] as const;
+/** `requested`: staff refunded the payment (in full or in part) through the back-office. */
+export const REFUND_REASONS = ['order_not_payable', 'amount_mismatch', 'late_success', 'requested'] as const;
 export type RefundReason = (typeof REFUND_REASONS)[number];
 export const REFUND_STATUSES = ['created', 'pending', 'succeeded', 'failed'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];

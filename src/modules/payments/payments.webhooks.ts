@@ -5,9 +5,17 @@ import { enqueueJob, type Job } from '../../platform/jobs/index.js';
 import type { PaymentsDeps } from './payments.context.js';
 import { APPLY_EVENT_MAX_ATTEMPTS } from './payments.js';
 import type { Outcomes } from './payments.outcome.js';
+import type { WebhookAcknowledgement } from './payments.provider.js';
 import { findEvent, findPayment, findPaymentByProviderRef, insertEvent, markEventApplied, type PaymentRow } from './payments.repository.js';
 
 export const APPLY_EVENT_JOB = 'payments.apply_event';
+/**
+ * `payments.refresh {paymentId}`: asks the provider once about a payment an event left `pending`
+ * (PayPal's `CHECKOUT.ORDER.APPROVED`: the lookup captures the approved order); reconciliation
+ * stays the safety net.
+ */
+export const REFRESH_JOB = 'payments.refresh';
+const REFRESH_MAX_ATTEMPTS = 3;
 
 /**
  * Webhooks: verified on their raw bytes by the provider, stored once per (provider, event id) with
@@ -18,11 +26,13 @@ export function createWebhooks(deps: PaymentsDeps, outcomes: Outcomes) {
   const { database, clock, ids, log, registry } = deps;
   const db = database.db;
 
-  async function receive(providerName: string, rawBody: Buffer, headers: IncomingHttpHeaders): Promise<{ duplicate: boolean }> {
+  async function receive(providerName: string, rawBody: Buffer, headers: IncomingHttpHeaders): Promise<{ duplicate: boolean; acknowledgement?: WebhookAcknowledgement }> {
     const provider = registry.byName(providerName);
     if (provider === undefined) throw new NotFoundError('payment provider');
     const event = await provider.parseWebhook(rawBody, headers);
-    return inTransaction(db, async (tx) => {
+    const acknowledgement = provider.webhookAcknowledgement;
+    if (event === undefined) return { duplicate: false, ...(acknowledgement !== undefined ? { acknowledgement } : {}) };
+    const { duplicate } = await inTransaction(db, async (tx) => {
       const id = ids('evt');
       const stored = await insertEvent(tx, {
         id, provider: provider.name, event_id: event.eventId, provider_payment_id: event.providerPaymentId,
@@ -35,6 +45,7 @@ export function createWebhooks(deps: PaymentsDeps, outcomes: Outcomes) {
       }
       return { duplicate: !stored };
     });
+    return { duplicate, ...(acknowledgement !== undefined ? { acknowledgement } : {}) };
   }
 
   /** The payment an event is about: by our reference when the provider echoes it, else by the provider's id. */
@@ -60,6 +71,11 @@ export function createWebhooks(deps: PaymentsDeps, outcomes: Outcomes) {
       ...(event.amount_minor !== null && event.currency !== null ? { amount: { amountMinor: event.amount_minor, currency: event.currency } } : {}),
     });
     await markEventApplied(db, event.id, clock.nowMs());
+    if (event.status === 'pending' && after.status === 'pending') {
+      await enqueueJob(db, ids, clock, {
+        kind: REFRESH_JOB, payload: { paymentId: payment.id }, dedupeKey: `${REFRESH_JOB}:${payment.id}:${event.id}`, maxAttempts: REFRESH_MAX_ATTEMPTS,
+      });
+    }
     log.info({ paymentId: payment.id, eventId: event.event_id, eventStatus: event.status, status: after.status }, 'payment event applied');
   }
 

@@ -19,6 +19,11 @@ export type Executor = Db | Tx;
 export interface Database {
   readonly db: Db;
   readonly dialect: Dialect;
+  /**
+   * The better-sqlite3 handle behind `db` on SQLite, for hot paths that run cached prepared
+   * statements. Use it only inside `inTransaction` (which holds the one connection), synchronously.
+   */
+  readonly sqlite?: SqliteDatabase.Database;
   close(): Promise<void>;
 }
 
@@ -114,7 +119,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
-    return { db, dialect: 'sqlite', close: () => db.destroy() };
+    return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
   }
   configurePgTypes();
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });

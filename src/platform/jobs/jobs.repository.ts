@@ -30,6 +30,33 @@ export async function insertJob(db: Executor, row: JobTable): Promise<void> {
   await db.insertInto('job').values(row).onConflict((oc) => oc.column('dedupe_key').doNothing()).execute();
 }
 
+/** Rows per multi-row statement: 13 columns each stays far below either store's parameter limit. */
+const INSERT_CHUNK = 1000;
+
+/** Inserts many jobs in few statements; a row whose dedupe key exists is skipped, like `insertJob`. */
+export async function insertJobs(db: Executor, rows: readonly JobTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await db.insertInto('job').values(rows.slice(i, i + INSERT_CHUNK))
+      .onConflict((oc) => oc.column('dedupe_key').doNothing()).execute();
+  }
+}
+
+/**
+ * Marks queued jobs with these dedupe keys done without running them (their work was done another
+ * way in the caller's transaction); returns how many it cancelled. Running jobs are left alone.
+ */
+export async function cancelQueuedJobs(db: Executor, dedupeKeys: readonly string[], nowMs: number): Promise<number> {
+  let cancelled = 0;
+  for (let i = 0; i < dedupeKeys.length; i += INSERT_CHUNK) {
+    const result = await db.updateTable('job')
+      .set({ status: 'done', last_error: 'cancelled', updated_at: nowMs })
+      .where('dedupe_key', 'in', dedupeKeys.slice(i, i + INSERT_CHUNK)).where('status', '=', 'queued')
+      .executeTakeFirst();
+    cancelled += Number(result.numUpdatedRows);
+  }
+  return cancelled;
+}
+
 /**
  * Claims up to `limit` due jobs (queued and due, or running with an expired lease) for `workerId`.
  * On PostgreSQL `FOR UPDATE SKIP LOCKED` lets many workers claim in parallel; SQLite serialises
@@ -72,6 +99,40 @@ export async function renewLease(db: Executor, id: string, workerId: string, lea
   const result = await db.updateTable('job')
     .set({ lease_until: leaseUntilMs, updated_at: nowMs })
     .where('id', '=', id).where('locked_by', '=', workerId).where('status', '=', 'running').where('lease_until', '>=', nowMs)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * The heartbeat of a live worker: extends the lease of every job it runs (or claimed and has not
+ * finished), so a long handler is not taken over while its worker lives. Jobs claimed before
+ * `claimedSinceMs` are left to expire: a handler that hangs cannot hold its job forever.
+ */
+export async function extendLeases(db: Executor, workerId: string, leaseUntilMs: number, nowMs: number, claimedSinceMs: number): Promise<number> {
+  const result = await db.updateTable('job')
+    .set({ lease_until: leaseUntilMs })
+    .where('locked_by', '=', workerId).where('status', '=', 'running')
+    .where('lease_until', '>=', nowMs).where('updated_at', '>=', claimedSinceMs)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Completes the jobs this worker still holds; returns the ids it completed (others were taken over). */
+export async function completeJobs(db: Executor, ids: readonly string[], workerId: string, nowMs: number): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.updateTable('job')
+    .set({ status: 'done', lease_until: null, updated_at: nowMs })
+    .where('id', 'in', [...ids]).where('locked_by', '=', workerId).where('status', '=', 'running')
+    .returning('id')
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Puts a parked job back in the queue to run now, with a fresh set of attempts; false when it was not parked. */
+export async function requeueParkedJob(db: Executor, id: string, nowMs: number): Promise<boolean> {
+  const result = await db.updateTable('job')
+    .set({ status: 'queued', run_at: nowMs, attempts: 0, lease_until: null, locked_by: null, updated_at: nowMs })
+    .where('id', '=', id).where('status', '=', 'parked')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

@@ -12,6 +12,12 @@ export interface Job {
   readonly attempts: number;
   readonly maxAttempts: number;
   readonly runAtMs: number;
+  /**
+   * Aborted when the worker is asked to stop: a long handler (a sweep over many rows) finishes the
+   * unit of work it is in and returns; whatever it did not reach stays due for the next run.
+   * Absent when a handler is called directly (tests).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface EnqueueJob {
@@ -35,3 +41,24 @@ export function backoffMs(attempts: number): number {
 
 /** A job handler; throwing retries the job later, returning marks it done. */
 export type JobHandler = (job: Job) => Promise<void>;
+
+/**
+ * A job that runs once per slot of `everyMs` (a sweep, a scheduler). Each slot is one job with the
+ * dedupe key `<kind>@<slot start>`, so any number of workers enqueue it once; before it runs, the
+ * next slot after the current time is enqueued. A system that was down for many slots therefore
+ * runs the missed work once when it comes back, not once per missed slot; and a slot that keeps
+ * failing is parked (visible to staff) while the following slots go on.
+ */
+export interface RecurringJob {
+  readonly kind: string;
+  readonly everyMs: number;
+}
+
+/** The start of the slot of `everyMs` that contains `atMs`. */
+export function slotStartMs(atMs: number, everyMs: number): number {
+  return Math.floor(atMs / everyMs) * everyMs;
+}
+
+export function recurringDedupeKey(kind: string, slotMs: number): string {
+  return `${kind}@${slotMs}`;
+}

@@ -155,6 +155,27 @@ export async function signInWithPassword(page: Page, contact: string, password =
   await page.locator('main h1').waitFor();
 }
 
+/**
+ * Opens `path` inside the running single-page app (as a click on a link would: no reload, so the
+ * bundle is not parsed again), or loads it when the page is not on the portal yet.
+ */
+export async function visit(page: Page, path: string): Promise<void> {
+  if (!page.url().startsWith('http')) {
+    await page.goto(path);
+    return;
+  }
+  const samePage = new URL(page.url()).pathname === new URL(path, page.url()).pathname;
+  await page.evaluate(`history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent('popstate'))`);
+  await page.waitForURL((url) => `${url.pathname}${url.search}` === path);
+  // The portal marks <html data-page> once a new page's heading is on screen (pages load lazily).
+  if (!samePage) await page.locator(`html[data-page=${JSON.stringify(new URL(path, page.url()).pathname)}]`).waitFor({ state: 'attached' });
+}
+
+/** Signs in through the API (the page's context keeps the session cookie): for tests about other pages. */
+export async function signInViaApi(page: Page, contact: string, password = PASSWORD): Promise<void> {
+  await apiAs(page, 'POST', '/auth/login', { contact, password });
+}
+
 /** Waits for the page's h1 to read `name` (pages are lazy: the previous one stays while the next loads). */
 export async function heading(page: Page, name: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
@@ -217,11 +238,6 @@ export async function apiAs<T>(page: Page, method: 'GET' | 'POST' | 'PUT' | 'PAT
   return (text === '' ? undefined : JSON.parse(text)) as T;
 }
 
-/** Whether the running app has a route (some modules land later than the portal's tests). */
-export async function hasRoute(portal: Portal, method: string, url: string): Promise<boolean> {
-  return portal.app.hasRoute({ method: method.toUpperCase() as 'GET', url });
-}
-
 /** The demo SIMs sold in shops, waiting to be claimed (src/modules/provisioning/provisioning.demo.ts). */
 export const DEMO_SIMS = ['+85251000101', '+85251000102', '+85251000103', '+85251000104', '+85251000105', '+85251000106'] as const;
 
@@ -230,4 +246,21 @@ export async function claimSimViaApi(portal: Portal, page: Page, msisdn: string)
   await apiAs(page, 'POST', '/lines/claim', { msisdn });
   const line = await apiAs<{ id: string }>(page, 'POST', '/lines/claim/verify', { msisdn, code: await codeFor(portal, msisdn) });
   return line.id;
+}
+
+/**
+ * Buys `planCode` as a new eSIM for the signed-in customer of `page` through the API (order, then
+ * the sandbox's succeeding test card) and waits until it is fulfilled; returns the new line's id.
+ */
+export async function buyEsimViaApi(page: Page, planCode: string, currency = 'USD'): Promise<string> {
+  const order = await apiAs<{ id: string }>(page, 'POST', '/orders', { kind: 'new_sim', planCode, currency, newSim: { type: 'esim' } },
+    { 'idempotency-key': `browser-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  await apiAs(page, 'POST', `/orders/${order.id}/payments`, { method: 'sandbox', paymentMethodToken: 'pm_sandbox_visa' });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const current = await apiAs<{ status: string; lineId: string | null }>(page, 'GET', `/orders/${order.id}`);
+    if (current.status === 'fulfilled' && current.lineId !== null) return current.lineId;
+    if (Date.now() > deadline) throw new Error(`order ${order.id} is still ${current.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -20,7 +20,7 @@ import { STORES, createTestDatabase, type Store, type TestDatabase } from '../..
 interface MemoryOrder {
   orderId: string;
   customerId: string;
-  status: 'pending_payment' | 'paid' | 'expired';
+  status: 'pending_payment' | 'paid' | 'expired' | 'refunded';
   totalMinor: number;
   currency: Currency;
   paidBy: string | undefined;
@@ -77,6 +77,14 @@ export class MemoryOrderGateway implements OrderGateway {
 
   async notePaymentFailed(_tx: Tx, orderId: string, payment: { paymentId: string; failureCode: string }): Promise<void> {
     this.failures.push({ orderId, ...payment });
+  }
+
+  readonly refundedCalls: Array<{ orderId: string; paymentId: string; refundId: string }> = [];
+
+  async markOrderRefunded(_tx: Tx, orderId: string, refund: { paymentId: string; refundId: string }): Promise<void> {
+    this.refundedCalls.push({ orderId, ...refund });
+    const order = this.order(orderId);
+    if (order.status === 'paid') order.status = 'refunded';
   }
 }
 

@@ -21,6 +21,7 @@ export const keys = {
 };
 
 export interface PlanFilters {
+  readonly kind?: 'base' | 'addon';
   readonly country?: string;
   readonly scope?: 'local' | 'roaming';
   readonly currency?: string;
@@ -70,7 +71,7 @@ export function useUsage(id: string) {
 }
 
 function planQueryString(filters: PlanFilters): string {
-  const params = new URLSearchParams({ kind: 'base' });
+  const params = new URLSearchParams({ kind: filters.kind ?? 'base' });
   if (filters.country) params.set('country', filters.country);
   if (filters.scope) params.set('scope', filters.scope);
   if (filters.currency) params.set('currency', filters.currency);

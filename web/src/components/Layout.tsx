@@ -22,20 +22,37 @@ function useHasDevOutbox(): boolean {
   return probe.data === true;
 }
 
-/** Moves focus to the page's heading after each navigation, so screen readers announce the new page. */
+/**
+ * After each navigation, moves focus to the new page's heading (so screen readers announce it) and
+ * names the tab after it. Pages load lazily: it waits for the new heading to replace the old one.
+ */
 function useFocusOnNavigate() {
   const location = useLocation();
   const first = useRef(true);
   useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
-    const heading = document.querySelector<HTMLElement>('main h1');
-    if (heading !== null) {
+    const previous = document.querySelector<HTMLElement>('main h1');
+    const previousText = previous?.textContent;
+    const isFirst = first.current;
+    first.current = false;
+    let frame = 0;
+    const startedMs = performance.now();
+    const settle = () => {
+      const heading = document.querySelector<HTMLElement>('main h1');
+      const fresh = heading !== null && (heading !== previous || heading.textContent !== previousText || isFirst);
+      if (!fresh && performance.now() - startedMs < 3_000) {
+        frame = requestAnimationFrame(settle);
+        return;
+      }
+      if (heading === null) return;
+      document.title = `${heading.textContent ?? ''} · Roamline`;
+      // Which page is on screen, for the browser tests (pages load lazily, so the URL changes first).
+      document.documentElement.dataset.page = window.location.pathname;
+      if (isFirst) return;
       heading.tabIndex = -1;
       heading.focus({ preventScroll: false });
-    }
+    };
+    frame = requestAnimationFrame(settle);
+    return () => cancelAnimationFrame(frame);
   }, [location.pathname]);
 }
 

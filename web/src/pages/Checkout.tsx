@@ -179,7 +179,7 @@ export default function Checkout() {
   const currency = params.get('currency') ?? preferredCurrency(me?.currency, language);
   return (
     <section className="narrow">
-      <h1>{lineId === null ? t('checkout.titleBuy') : t('checkout.titleRenew')}</h1>
+      <h1>{lineId === null ? t('checkout.titleBuy') : plan.data?.kind === 'addon' ? t('checkout.titleTopup') : t('checkout.titleRenew')}</h1>
       {params.get('plan') === null ? (
         <p><Link className="button primary" to={`/plans${lineId === null ? '' : `?line=${encodeURIComponent(lineId)}`}`}>{t('checkout.choosePlan')}</Link></p>
       ) : null}

@@ -83,6 +83,7 @@ function LineView({ line }: { line: Line }) {
         )}
         <div className="actions">
           <RenewLink line={line} />
+          {line.status === 'active' ? <Link className="button" to={`/plans?line=${encodeURIComponent(line.id)}&kind=addon`}>{t('lines.topUp')}</Link> : null}
           {line.planCode === null ? null : <Link className="button" to={`/plans?line=${encodeURIComponent(line.id)}`}>{t('lines.changePlan')}</Link>}
         </div>
       </section>

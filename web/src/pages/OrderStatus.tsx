@@ -61,7 +61,7 @@ export default function OrderStatus() {
               <section className="card" aria-labelledby="order-summary">
                 <h2 id="order-summary">{pick(o.planName)}</h2>
                 <p className="muted">{t(`orders.kind.${o.kind}`)} · {t('orders.placed', { date: formatDateTime(o.createdAt, locale) })}</p>
-                <PriceSummary summary={o} period={o.period} promotionCode={o.promotionCode} bonusDataBytes={o.bonusDataBytes} />
+                <PriceSummary summary={o} period={o.period} promotionCode={o.promotionCode} bonusDataBytes={o.bonusDataBytes} paid={o.paidAt !== null} />
               </section>
               {o.status === 'pending_payment' && pendingAction !== undefined ? (
                 <p><a className="button primary wide" href={pendingAction}>{t('orders.continueBank')}</a></p>

@@ -93,7 +93,7 @@ function PlanPage({ plan }: { plan: PlanView }) {
       </section>
       <div className="sticky-buy">
         {plan.availability.orderable
-          ? <Link className="button primary wide" to={checkout}>{lineId === null ? t('plans.buy') : t('plans.renewWith')}</Link>
+          ? <Link className="button primary wide" to={checkout}>{lineId === null ? t('plans.buy') : plan.kind === 'addon' ? t('plans.topupWith') : t('plans.renewWith')}</Link>
           : <p className="notice notice-warning">{t('plans.notOrderable')}</p>}
       </div>
     </>

@@ -76,10 +76,12 @@ export default function Plans() {
   const scope = (params.get('scope') ?? '') as '' | 'local' | 'roaming';
   const length = (params.get('length') ?? 'any') as LengthFilter;
   const lineId = params.get('line');
+  // Top-ups (add-ons) are offered for a line that has a plan; otherwise base plans.
+  const kind = lineId !== null && params.get('kind') === 'addon' ? 'addon' : 'base';
   const [currency, setCurrency] = useState(() => params.get('currency') ?? preferredCurrency(me?.currency, language));
   const [compared, setCompared] = useState<string[]>([]);
   const zones = useZones();
-  const plans = usePlans({ ...(country ? { country } : {}), ...(scope ? { scope } : {}), currency });
+  const plans = usePlans({ kind, ...(country ? { country } : {}), ...(scope ? { scope } : {}), currency });
 
   const countries = useMemo(() => {
     const codes = new Set((zones.data ?? []).flatMap((zone) => zone.countries));
@@ -98,8 +100,8 @@ export default function Plans() {
 
   return (
     <section>
-      <h1>{t('plans.title')}</h1>
-      <p className="lead">{t('plans.lead')}</p>
+      <h1>{kind === 'addon' ? t('plans.topupTitle') : t('plans.title')}</h1>
+      <p className="lead">{kind === 'addon' ? t('plans.topupLead') : t('plans.lead')}</p>
       <form className="filters card" role="search" aria-label={t('plans.filters')} onSubmit={(event) => event.preventDefault()}>
         <SelectField label={t('plans.destination')} value={country} onChange={(value) => set('country', value)}
           options={[{ value: '', label: t('plans.anyCountry') }, ...countries]} name="country" />

@@ -34,8 +34,17 @@ export const actionPath = (chargeId: string, language: string): string => `/api/
  * webhook like a real PSP, from a job (`sandbox.emit_webhook`) that hands the bytes to the same
  * function the webhook route uses.
  */
-export function createSandboxProvider(ctx: PlatformContext, deliver: WebhookDelivery): SandboxProvider {
+export interface SandboxOptions {
+  /** Every call answers this much later (real time), as a remote PSP would; 0 by default. */
+  readonly latencyMs?: number;
+}
+
+export function createSandboxProvider(ctx: PlatformContext, deliver: WebhookDelivery, options: SandboxOptions = {}): SandboxProvider {
   const { database, clock, ids } = ctx;
+  const latencyMs = options.latencyMs ?? 0;
+  // Half of the latency before the charge is made and half after, so that a caller that stops
+  // waiting (or dies) may find the charge made without having heard of it, as with a real PSP.
+  const latency = (share = 1): Promise<void> => (latencyMs > 0 ? new Promise((resolve) => setTimeout(resolve, latencyMs * share)) : Promise.resolve());
   const db = database.db;
   const secret = sandboxWebhookSecret(ctx.config.secretKey);
 
@@ -58,6 +67,7 @@ export function createSandboxProvider(ctx: PlatformContext, deliver: WebhookDeli
   }
 
   async function createPayment(input: CreateProviderPayment): Promise<ProviderPayment> {
+    await latency(0.5);
     const plan = planSandboxCharge(input.paymentMethodToken, input.offSession);
     const nowMs = clock.nowMs();
     const charge = await inTransaction(db, async (tx) => {
@@ -72,6 +82,7 @@ export function createSandboxProvider(ctx: PlatformContext, deliver: WebhookDeli
       else if (!plan.loseAnswer && plan.status !== 'requires_action' && plan.failureCode !== 'payment_method_invalid') await queueWebhook(tx, row.id, nowMs);
       return row;
     });
+    await latency(0.5);
     if (charge === undefined) throw new ProviderUnavailableError('sandbox: charge vanished');
     if (plan.loseAnswer) throw new ProviderUnavailableError('sandbox: simulated timeout (the charge was made, the answer is lost)');
     const saved = input.savePaymentMethod && charge.status === 'succeeded' ? sandboxSavedMethod(charge.token, nowMs) : undefined;
@@ -108,6 +119,7 @@ export function createSandboxProvider(ctx: PlatformContext, deliver: WebhookDeli
     createPayment,
 
     async getPayment(ref) {
+      await latency();
       const charge = ref.providerPaymentId !== undefined ? await findCharge(db, ref.providerPaymentId) : await findChargeByKey(db, ref.idempotencyKey);
       return charge === undefined ? { found: false } : { found: true, ...view(charge) };
     },

@@ -1,0 +1,259 @@
+import { assert } from '../../platform/assert.js';
+import type { Executor, Tx } from '../../platform/db/database.js';
+import { cancelQueuedJobs, enqueueJobs } from '../../platform/jobs/index.js';
+import { money, type Currency } from '../../platform/money.js';
+import { RECONCILE_JOB } from './payments.checkout.js';
+import { outcomeOf, type Outcome, type PaymentsDeps } from './payments.context.js';
+import type { PayableOrder } from './payments.gateway.js';
+import { RECONCILE_MAX_ATTEMPTS, amountMatches, isTerminal, providerKeyForPayment, type PaymentStatus } from './payments.js';
+import type { Outcomes } from './payments.outcome.js';
+import { withTimeout, type PaymentProvider } from './payments.provider.js';
+import {
+  findOpenPaymentsOfOrders, findPaymentMethodsByIds, findLatestPaymentsOfOrders, insertPaymentsIfAllowed, lockPayments, updatePaymentStatus,
+  type PaymentMethodRow, type PaymentRow,
+} from './payments.repository.js';
+
+/** A saved payment method as auto-renew may charge it with the customer absent. */
+export interface OffSessionMethod {
+  readonly paymentMethodId: string;
+  readonly provider: string;
+  /** The `method` charged (one of the provider's `offSessionMethods`). */
+  readonly method: string;
+  readonly brand: string;
+  readonly last4: string;
+  readonly expMonth: number;
+  readonly expYear: number;
+}
+
+/** Why a saved method cannot be charged off-session. */
+export type OffSessionRefusal = 'not_found' | 'provider_unavailable' | 'not_off_session';
+
+export interface OffSessionCharge {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly paymentMethodId: string;
+}
+
+/** A charge ready to be sent to the provider: a new payment, or one whose answer never got recorded. */
+export interface OpenedCharge {
+  readonly ok: true;
+  readonly orderId: string;
+  readonly paymentId: string;
+  /** The payment existed already (a worker died during the call): the provider is asked first. */
+  readonly resumed: boolean;
+  readonly payment: PaymentRow;
+  readonly token: string;
+}
+
+/** A charge that was not opened: the method is gone or unusable, the order is not payable, or an attempt waits. */
+export interface RefusedCharge {
+  readonly ok: false;
+  readonly orderId: string;
+  readonly reason: 'payment_method_missing' | 'method_not_available' | 'order_not_payable' | 'attempt_open';
+  /** For `attempt_open`: the open payment and its status. */
+  readonly openPayment?: { readonly paymentId: string; readonly status: PaymentStatus };
+}
+
+export interface ChargeAnswer {
+  readonly paymentId: string;
+  readonly orderId: string;
+  readonly outcome: Outcome;
+}
+
+/** A payment after its answer was recorded. */
+export interface RecordedCharge {
+  readonly paymentId: string;
+  readonly orderId: string;
+  readonly status: PaymentStatus;
+  readonly failureCode: string | null;
+  readonly actionUrl: string | null;
+}
+
+/** The most charges one call opens or records. */
+export const MAX_OFF_SESSION_CHARGES = 2000;
+
+/**
+ * Off-session charges in batches (auto-renew), with the guarantees of `payOrder`: (1) `open`
+ * records the intents in the caller's transaction, each with its reconciliation job; (2) `charge`
+ * calls the providers outside any transaction, many at a time, each bounded by the timeout (a
+ * throw or a timeout is `unknown`); (3) `record` applies the answers in the caller's transaction
+ * through the same state machine, paying the orders through the gateway (its batch form when it
+ * has one) and cancelling the reconciliation jobs of the payments it closed.
+ */
+export function createOffSession(deps: PaymentsDeps, outcomes: Outcomes) {
+  const { database, clock, ids, gateway, registry, config } = deps;
+
+  function providerOf(method: PaymentMethodRow): { provider: PaymentProvider; method: string } | OffSessionRefusal {
+    const provider = registry.byName(method.provider);
+    if (provider === undefined) return 'provider_unavailable';
+    const offSession = provider.offSessionMethods[0];
+    return offSession === undefined ? 'not_off_session' : { provider, method: offSession };
+  }
+
+  /** The customer's saved method if auto-renew can charge it, else why not. */
+  async function offSessionMethod(executor: Executor, customerId: string, paymentMethodId: string): Promise<OffSessionMethod | OffSessionRefusal> {
+    const [row] = await findPaymentMethodsByIds(executor, [paymentMethodId]);
+    if (row === undefined || row.customer_id !== customerId) return 'not_found';
+    const usable = providerOf(row);
+    if (typeof usable === 'string') return usable;
+    return {
+      paymentMethodId: row.id, provider: row.provider, method: usable.method, brand: row.brand, last4: row.last4, expMonth: row.exp_month, expYear: row.exp_year,
+    };
+  }
+
+  async function payableOrders(executor: Executor, orderIds: readonly string[]): Promise<Map<string, PayableOrder>> {
+    if (gateway.findPayableOrders !== undefined) return gateway.findPayableOrders(executor, orderIds);
+    const orders = new Map<string, PayableOrder>();
+    for (const id of orderIds) {
+      const order = await gateway.findPayableOrder(executor, id);
+      if (order !== undefined) orders.set(id, order);
+    }
+    return orders;
+  }
+
+  /** Opens one off-session payment per charge (or takes up the open one a dead worker left), in the caller's transaction. */
+  async function open(tx: Tx, charges: readonly OffSessionCharge[]): Promise<Array<OpenedCharge | RefusedCharge>> {
+    assert(charges.length <= MAX_OFF_SESSION_CHARGES, `at most ${MAX_OFF_SESSION_CHARGES} charges per call`);
+    assert(new Set(charges.map((c) => c.orderId)).size === charges.length, 'one charge per order in a call');
+    if (charges.length === 0) return [];
+    const nowMs = clock.nowMs();
+    const methods = new Map((await findPaymentMethodsByIds(tx, charges.map((c) => c.paymentMethodId))).map((m) => [m.id, m]));
+    const orders = await payableOrders(tx, charges.map((c) => c.orderId));
+    const openByOrder = new Map((await findOpenPaymentsOfOrders(tx, charges.map((c) => c.orderId))).map((p) => [p.order_id, p]));
+    const fresh: PaymentRow[] = [];
+    const planned = charges.map((charge): OpenedCharge | RefusedCharge => {
+      const method = methods.get(charge.paymentMethodId);
+      if (method === undefined || method.customer_id !== charge.customerId) return { ok: false, orderId: charge.orderId, reason: 'payment_method_missing' };
+      const usable = providerOf(method);
+      if (typeof usable === 'string') return { ok: false, orderId: charge.orderId, reason: 'method_not_available' };
+      const order = orders.get(charge.orderId);
+      if (order === undefined || order.customerId !== charge.customerId || order.status !== 'pending_payment') return { ok: false, orderId: charge.orderId, reason: 'order_not_payable' };
+      const existing = openByOrder.get(charge.orderId);
+      if (existing !== undefined) {
+        // Only an attempt whose answer was never recorded is taken up; one waiting for the customer or the provider is left alone.
+        if ((existing.status === 'created' || existing.status === 'unknown') && existing.off_session === 1 && existing.provider === method.provider) {
+          return { ok: true, orderId: charge.orderId, paymentId: existing.id, resumed: true, payment: existing, token: method.provider_method_ref };
+        }
+        return { ok: false, orderId: charge.orderId, reason: 'attempt_open', openPayment: { paymentId: existing.id, status: existing.status } };
+      }
+      const id = ids('pay');
+      const payment: PaymentRow = {
+        id, order_id: order.orderId, customer_id: charge.customerId, provider: usable.provider.name, method: usable.method,
+        amount_minor: order.totalMinor, currency: order.currency, status: 'created', idempotency_key: providerKeyForPayment(id),
+        provider_payment_id: null, action_url: null, failure_code: null, save_method: 0, off_session: 1, created_at: nowMs, updated_at: nowMs,
+      };
+      fresh.push(payment);
+      return { ok: true, orderId: charge.orderId, paymentId: id, resumed: false, payment, token: method.provider_method_ref };
+    });
+    const inserted = await insertPaymentsIfAllowed(tx, fresh);
+    await enqueueJobs(tx, ids, clock, fresh.filter((p) => inserted.has(p.id)).map((p) => ({
+      kind: RECONCILE_JOB, payload: { paymentId: p.id }, runAtMs: nowMs + deps.settleAfterMs,
+      dedupeKey: `${RECONCILE_JOB}:${p.id}`, maxAttempts: RECONCILE_MAX_ATTEMPTS,
+    })));
+    // A payment not inserted lost a race with another attempt on its order (unique open attempt).
+    return planned.map((p) => (p.ok && !p.resumed && !inserted.has(p.paymentId) ? { ok: false, orderId: p.orderId, reason: 'attempt_open' } : p));
+  }
+
+  async function callProvider(opened: OpenedCharge): Promise<Outcome> {
+    const { payment } = opened;
+    const provider = registry.byName(payment.provider);
+    if (provider === undefined) return { status: 'unknown' };
+    const create = (): Promise<Outcome> => withTimeout(() => provider.createPayment({
+      paymentId: payment.id, idempotencyKey: payment.idempotency_key, amount: money(payment.amount_minor, payment.currency as Currency),
+      orderId: payment.order_id, customerId: payment.customer_id, paymentMethodToken: opened.token,
+      returnUrl: new URL(`/orders/${payment.order_id}`, config.publicUrl).toString(), language: 'en',
+      savePaymentMethod: false, offSession: true, method: payment.method,
+    }), deps.providerTimeoutMs, `${provider.name} create payment`).then(outcomeOf);
+    try {
+      if (!opened.resumed) return await create();
+      // The earlier call may have reached the provider: ask by our key before creating (same key either way).
+      const lookup = await withTimeout(() => provider.getPayment({
+        idempotencyKey: payment.idempotency_key, ...(payment.provider_payment_id !== null ? { providerPaymentId: payment.provider_payment_id } : {}),
+      }), deps.providerTimeoutMs, `${provider.name} get payment`);
+      return lookup.found ? outcomeOf(lookup) : await create();
+    } catch (error) {
+      deps.log.warn({ err: error, paymentId: payment.id, provider: provider.name }, 'off-session payment outcome unknown; reconciliation will ask the provider');
+      return { status: 'unknown' };
+    }
+  }
+
+  /** Calls the providers for the opened charges, at most `concurrency` at a time; never throws. */
+  async function charge(opened: readonly OpenedCharge[], concurrency = 64): Promise<ChargeAnswer[]> {
+    const answers: ChargeAnswer[] = new Array(opened.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let i = next++; i < opened.length; i = next++) {
+        const item = opened[i];
+        assert(item !== undefined, 'an opened charge per index');
+        answers[i] = { paymentId: item.paymentId, orderId: item.orderId, outcome: await callProvider(item) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, opened.length)) }, lane));
+    return answers;
+  }
+
+  /** Pays the orders of plain successes at once, through the gateway's batch form when it has one. */
+  async function payOrders(tx: Tx, paid: ReadonlyArray<{ payment: PaymentRow }>): Promise<Set<string>> {
+    const items = paid.map(({ payment }) => ({ orderId: payment.order_id, paymentId: payment.id, amountMinor: payment.amount_minor, currency: payment.currency as Currency }));
+    if (gateway.markOrdersPaid !== undefined) return gateway.markOrdersPaid(tx, items);
+    const done = new Set<string>();
+    for (const item of items) if (await gateway.markOrderPaid(tx, item.orderId, item)) done.add(item.orderId);
+    return done;
+  }
+
+  /**
+   * Records the answers in the caller's transaction. The common case — a success for a payment still
+   * `created` (or `unknown`) of an order still waiting, for the right amount — is written in bulk;
+   * every other answer goes through `record`'s own decision, one by one.
+   */
+  async function record(tx: Tx, answers: readonly ChargeAnswer[]): Promise<RecordedCharge[]> {
+    assert(answers.length <= MAX_OFF_SESSION_CHARGES, `at most ${MAX_OFF_SESSION_CHARGES} answers per call`);
+    if (answers.length === 0) return [];
+    const nowMs = clock.nowMs();
+    const locked = new Map((await lockPayments(tx, database.dialect, answers.map((a) => a.paymentId))).map((p) => [p.id, p]));
+    const orders = await payableOrders(tx, answers.map((a) => a.orderId));
+    const plain: Array<{ payment: PaymentRow; outcome: Outcome }> = [];
+    const others: ChargeAnswer[] = [];
+    for (const answer of answers) {
+      const payment = locked.get(answer.paymentId);
+      assert(payment !== undefined, `payment ${answer.paymentId} does not exist`);
+      const order = orders.get(payment.order_id);
+      const requested = money(payment.amount_minor, payment.currency as Currency);
+      const isPlain = answer.outcome.status === 'succeeded' && (payment.status === 'created' || payment.status === 'unknown')
+        && order?.status === 'pending_payment' && amountMatches({ amountMinor: order.totalMinor, currency: order.currency }, requested, answer.outcome.amount);
+      if (isPlain) plain.push({ payment, outcome: answer.outcome });
+      else others.push(answer);
+    }
+    for (const { payment, outcome } of plain) {
+      const updated = await updatePaymentStatus(tx, payment.id, payment.status, {
+        status: 'succeeded', provider_payment_id: payment.provider_payment_id ?? outcome.providerPaymentId ?? null,
+        action_url: null, failure_code: null, updated_at: nowMs,
+      });
+      assert(updated === 1, `payment ${payment.id} changed under its lock`);
+    }
+    const paid = await payOrders(tx, plain);
+    for (const { payment, outcome } of plain) {
+      // The order was paid another way between the read and the lock: the money goes back.
+      if (!paid.has(payment.order_id)) await outcomes.scheduleRefund(tx, payment, 'order_not_payable', outcome.amount ?? money(payment.amount_minor, payment.currency as Currency));
+    }
+    for (const answer of others) await outcomes.decide(tx, answer.paymentId, answer.outcome);
+    const after = await lockPayments(tx, database.dialect, answers.map((a) => a.paymentId));
+    await cancelQueuedJobs(tx, after.filter((p) => isTerminal(p.status)).map((p) => `${RECONCILE_JOB}:${p.id}`), nowMs);
+    const byId = new Map(after.map((p) => [p.id, p]));
+    return answers.map((answer) => {
+      const payment = byId.get(answer.paymentId);
+      assert(payment !== undefined, `payment ${answer.paymentId} disappeared`);
+      return { paymentId: payment.id, orderId: payment.order_id, status: payment.status, failureCode: payment.failure_code, actionUrl: payment.action_url };
+    });
+  }
+
+  /** The latest payment of each order, for following orders whose payment was left to reconciliation. */
+  async function latestPayments(executor: Executor, orderIds: readonly string[]): Promise<Map<string, RecordedCharge>> {
+    const rows = await findLatestPaymentsOfOrders(executor, [...new Set(orderIds)]);
+    return new Map(rows.map((p) => [p.order_id, { paymentId: p.id, orderId: p.order_id, status: p.status, failureCode: p.failure_code, actionUrl: p.action_url }]));
+  }
+
+  return { offSessionMethod, open, charge, record, latestPayments };
+}
+
+export type OffSession = ReturnType<typeof createOffSession>;
