@@ -1,11 +1,12 @@
 import type { PlatformContext } from '../platform/context.js';
 import type { JobHandler } from '../platform/jobs/index.js';
 import { createAccountsService } from '../modules/accounts/index.js';
-import { createBalancesService } from '../modules/balances/index.js';
+import { createBalancesService, createUsageService } from '../modules/balances/index.js';
 import { createCatalogService } from '../modules/catalog/index.js';
 import { createNotificationsService } from '../modules/notifications/index.js';
 import { createProvisioningService } from '../modules/provisioning/index.js';
-import { createLinesService } from '../modules/lines/index.js';
+import { createLinesService, linesForUsage } from '../modules/lines/index.js';
+import { isLanguage } from '../platform/i18n.js';
 import { createOrdersService } from '../modules/orders/index.js';
 import { createPaymentsService, hasOpenPayment, type OrderGateway, type PaymentsOptions } from '../modules/payments/index.js';
 import { createRenewalsService } from '../modules/renewals/index.js';
@@ -34,10 +35,25 @@ export function createServices(ctx: PlatformContext, overrides: ServiceOverrides
   const orders = createOrdersService({ ...ctx, accounts, catalog, lines, balances, notifications }, { orderTtlMs: ctx.config.orderTtlMs, hasOpenPayment });
   const payments = createPaymentsService(ctx, overrides.orderGateway ?? orders.gateway, overrides.payments);
   const renewals = createRenewalsService({ ...ctx, accounts, catalog, lines, orders, payments, notifications });
-  const jobHandlers = new Map<string, JobHandler>([...notifications.jobHandlers, ...balances.jobHandlers, ...orders.jobHandlers, ...payments.jobHandlers, ...renewals.jobHandlers]);
+  const usage = createUsageService({
+    ...ctx,
+    lines: linesForUsage,
+    catalog: {
+      overageOf: async (planCode) => (await catalog.findPlan(planCode))?.overage ?? undefined,
+      zoneCountries: async (zoneCode) => (await catalog.listZones()).find((zone) => zone.code === zoneCode)?.countries,
+    },
+    notices: {
+      languageOf: async (customerId) => {
+        const { language } = await accounts.profile.getCustomer(customerId);
+        return isLanguage(language) ? language : 'en';
+      },
+      queue: (tx, message) => notifications.queue(tx, message),
+    },
+  });
+  const jobHandlers = new Map<string, JobHandler>([...notifications.jobHandlers, ...balances.jobHandlers, ...usage.jobHandlers, ...orders.jobHandlers, ...payments.jobHandlers, ...renewals.jobHandlers]);
   /** Jobs that run once per slot in whichever worker gets them first (`JobRunnerOptions.recurring`). */
   const recurringJobs = [...renewals.recurringJobs];
-  return { notifications, accounts, balances, catalog, provisioning, lines, orders, payments, renewals, jobHandlers, recurringJobs };
+  return { notifications, accounts, balances, usage, catalog, provisioning, lines, orders, payments, renewals, jobHandlers, recurringJobs };
 }
 
 export type Services = ReturnType<typeof createServices>;

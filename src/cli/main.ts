@@ -11,6 +11,8 @@ import { buildApp } from '../app/app.js';
 import { allMigrations } from '../app/migrations.js';
 import { createServices } from '../app/services.js';
 import { DEMO_CUSTOMER, seedDemo } from '../app/seed.js';
+import { MAX_RECORDS_PER_BATCH } from '../modules/balances/index.js';
+import { formatSummary, importUsageFile, terminalProgress } from './usage-import.js';
 
 const USAGE = `Usage: roamline <command>
 
@@ -19,6 +21,9 @@ Commands:
   migrate   apply pending database migrations
   seed      create the demo data (idempotent)
   worker    run job workers only (scale out with several processes on PostgreSQL)
+  usage import FILE.csv [--batch N]
+            charge a CSV file of usage records (columns: record_id, msisdn or iccid, type,
+            quantity, country or mcc_mnc, started_at); safe to run again; exits 4 if rows were bad
 `;
 
 async function openDatabase(config: Config): Promise<Database> {
@@ -77,6 +82,31 @@ async function worker(config: Config): Promise<void> {
   process.once('SIGTERM', () => void shutdown());
 }
 
+async function usageCommand(config: Config, argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { batch: { type: 'string' } } });
+  const [, sub, file] = positionals;
+  const batchSize = values.batch === undefined ? undefined : Number(values.batch);
+  if (sub !== 'import' || file === undefined || (batchSize !== undefined && !(Number.isSafeInteger(batchSize) && batchSize >= 1 && batchSize <= MAX_RECORDS_PER_BATCH))) {
+    console.error(`usage: roamline usage import FILE.csv [--batch 1..${MAX_RECORDS_PER_BATCH}]`);
+    process.exitCode = 2;
+    return;
+  }
+  const database = await openDatabase(config);
+  const services = createServices(contextOf(config, database));
+  try {
+    const startedMs = Date.now();
+    const summary = await importUsageFile(services.usage, {
+      path: file, report: (line) => console.error(line), progress: terminalProgress(process.stderr),
+      ...(batchSize === undefined ? {} : { batchSize }),
+    });
+    console.log(formatSummary(summary, Date.now() - startedMs));
+    if (summary.invalid > 0 || summary.byStatus.rejected > 0) process.exitCode = 4;
+  } finally {
+    await services.notifications.close();
+    await database.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
   const command = positionals[0];
@@ -87,6 +117,7 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   switch (command) {
     case 'serve': return serve(config);
+    case 'usage': return usageCommand(config, argv);
     case 'worker': return worker(config);
     case 'migrate': {
       const database = await openDatabase(config);

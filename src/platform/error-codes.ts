@@ -104,6 +104,9 @@ export const ERROR_CODES = {
   'renewals.payment_method_not_off_session': { status: 422, title: 'The payment method cannot be charged while the customer is away' },
   'renewals.payment_method_expires': { status: 422, title: 'The card expires before the next charge' },
   'renewals.price_changed': { status: 409, title: 'The price of the next renewal changed' },
+
+  // usage (balances)
+  'usage.range_invalid': { status: 400, title: 'The time range of the usage chart is not valid' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

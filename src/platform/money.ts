@@ -90,15 +90,20 @@ export function allocate(amountMinor: number, weights: readonly number[]): numbe
 }
 
 /** Formats for people with the locale's conventions, e.g. 1999 USD in `en` → `$19.99`. */
+/** Building an `Intl.NumberFormat` costs far more than formatting with it: one per locale and currency. */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(value: Money, locale: string): string {
   const exponent = EXPONENT[value.currency];
   const major = value.amountMinor / 10 ** exponent;
-  return new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency: value.currency,
-    minimumFractionDigits: exponent,
-    maximumFractionDigits: exponent,
-  }).format(major);
+  const key = `${locale}|${value.currency}`;
+  let format = moneyFormats.get(key);
+  if (format === undefined) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency: value.currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent });
+    // Locales come from a short list; the bound only guards against a caller passing arbitrary ones.
+    if (moneyFormats.size < 200) moneyFormats.set(key, format);
+  }
+  return format.format(major);
 }
 
 export const UNIT_KINDS = ['data', 'voice', 'sms', 'money'] as const;

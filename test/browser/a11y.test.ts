@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
-  DEMO_SIMS, apiAs, buyEsimViaApi, claimSimViaApi, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot, seriousViolations,
-  signInViaApi, startPortal, visit, type Portal,
-  BROWSER_TEST_TIMEOUT_MS,
+  BROWSER_TEST_TIMEOUT_MS, DEMO_SIMS, apiAs, buyEsimViaApi, claimSimViaApi, expectNoPageErrors, heading, openPhone,
+  provisionCustomer, screenshot, seriousViolations, signInViaApi, startPortal, visit, type Portal,
 } from './support/portal.js';
 
 /**
  * Accessibility (axe-core: WCAG 2.1 A/AA and best practices; no serious or critical violation) and
- * phone-size screenshots (test-results/screenshots/) of the main pages, in English and in Chinese.
+ * phone-size screenshots (test-results/screenshots/) of the main pages in English; the Chinese
+ * pages get theirs in i18n.test.ts, and the journeys' pages in journeys.test.ts.
  */
 describe('portal: accessibility and screenshots', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let portal: Portal;
@@ -77,27 +77,6 @@ describe('portal: accessibility and screenshots', { timeout: BROWSER_TEST_TIMEOU
     ] as const) {
       await visit(page, path);
       await check(page, name);
-    }
-    expectNoPageErrors(phone);
-    await phone.context.close();
-  });
-
-  it('signed-in pages in Chinese', async () => {
-    const phone = await openPhone(portal);
-    const { page } = phone;
-    const { email } = await provisionCustomer(portal, 'zh-CN');
-    await signInViaApi(page, email);
-    await buyEsimViaApi(page, 'CNHKMO-DATA-15D', 'HKD');
-    for (const language of ['zh-CN', 'zh-TW'] as const) {
-      if (language === 'zh-TW') {
-        await page.locator('.topbar select').selectOption(language);
-        await page.locator(`html[lang="${language}"]`).waitFor({ state: 'attached' });
-      }
-      for (const [path, name] of [['/', 'dashboard'], ['/plans?country=JP', 'plans'], ['/account', 'account']] as const) {
-        await visit(page, path);
-        // Chinese text changes lengths and fonts: axe once per page in one of the two scripts.
-        await check(page, `${name}-${language}`, language === (name === 'plans' ? 'zh-TW' : 'zh-CN'));
-      }
     }
     expectNoPageErrors(phone);
     await phone.context.close();

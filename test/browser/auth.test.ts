@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  PASSWORD, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer, signInWithPassword, startPortal, uniqueEmail, uniqueHkMobile,
-  type Portal,
-  BROWSER_TEST_TIMEOUT_MS,
+  BROWSER_TEST_TIMEOUT_MS, PASSWORD, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer,
+  signInWithPassword, startPortal, uniqueEmail, uniqueHkMobile, type Portal,
 } from './support/portal.js';
 
 describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {

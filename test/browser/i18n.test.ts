@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  PASSWORD, apiAs, expectNoPageErrors, heading, missingKeys, openPhone, provisionCustomer, rawKeysIn, startPortal, visit,
-  type Portal,
-  BROWSER_TEST_TIMEOUT_MS,
+  BROWSER_TEST_TIMEOUT_MS, PASSWORD, apiAs, buyEsimViaApi, expectNoPageErrors, heading, missingKeys, openPhone,
+  provisionCustomer, rawKeysIn, screenshot, seriousViolations, startPortal, visit, type Portal,
 } from './support/portal.js';
 import type { Page } from 'playwright-core';
 
@@ -17,6 +16,13 @@ async function expectTranslated(page: Page, language: string): Promise<void> {
   await expect(rawKeysIn(page, NAMESPACES)).resolves.toEqual([]);
   const text = await page.locator('main').innerText();
   expect(text).toMatch(/[\u4e00-\u9fff]/);
+}
+
+/** Screenshot at phone size, with an axe check (no serious or critical violation) when asked. */
+async function snapshot(page: Page, name: string, axe: boolean): Promise<void> {
+  await page.locator('.loading').waitFor({ state: 'detached' });
+  if (axe) expect(await seriousViolations(page), name).toEqual([]);
+  await screenshot(page, name);
 }
 
 const CASES = [
@@ -57,11 +63,13 @@ describe('portal: languages', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
       await page.locator('form button[type="submit"]').click();
       await expect(page.getByRole('alert').innerText()).resolves.toBe(c.wrongPassword);
 
-      for (const [path, title] of [['/sign-up', c.titles.signUp], ['/forgot-password', c.titles.forgot], ['/plans', c.titles.plans]] as const) {
+      for (const [path, title] of [['/sign-up', c.titles.signUp], ['/forgot-password', c.titles.forgot], ['/plans?country=JP', c.titles.plans]] as const) {
         await visit(page, path);
         await heading(page, title);
         await expectTranslated(page, c.language);
       }
+      await page.locator('.plan-card').first().waitFor();
+      await snapshot(page, `plans-${c.language}`, c.language === 'zh-TW');
       await page.locator('.plan-card a.button').first().click();
       await page.locator('#terms-title').waitFor();
       await expectTranslated(page, c.language);
@@ -75,10 +83,17 @@ describe('portal: languages', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
       await expectTranslated(page, c.language);
       await expect.poll(async () => (await apiAs<{ language: string }>(page, 'GET', '/me')).language).toBe(c.language);
 
+      // With a line, so that the dashboard shows its bars and dates in this language.
+      await buyEsimViaApi(page, 'CNHKMO-DATA-15D', 'HKD');
+      await page.reload();
+      await page.getByRole('meter').first().waitFor();
+      await expectTranslated(page, c.language);
+      await snapshot(page, `dashboard-${c.language}`, c.language === 'zh-CN');
       for (const [path, title] of [['/account', c.titles.account], ['/orders', c.titles.orders], ['/lines/claim', c.titles.claim]] as const) {
         await visit(page, path);
         await heading(page, title);
         await expectTranslated(page, c.language);
+        if (path === '/account') await snapshot(page, `account-${c.language}`, c.language === 'zh-TW');
       }
       expectNoPageErrors(phone);
       await phone.context.close();

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
-  BROWSER_TEST_TIMEOUT_MS, DEMO_SIMS, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot,
-  signInWithPassword, startPortal, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, DEMO_SIMS, apiAs, buyEsimViaApi, codeFor, expectNoPageErrors, heading, openPhone,
+  provisionCustomer, reportUsage, screenshot, signInViaApi, signInWithPassword, startPortal, type Portal,
 } from './support/portal.js';
 
 /**
- * The traveller's journeys end to end: claim a SIM, buy an eSIM and install it, renew with a
- * promotion code, the bank's check, a declined card. Journeys whose API has not landed yet are
- * listed as `it.todo`; each gets its test here when its routes exist.
+ * The traveller's journeys end to end: claim a SIM, buy an eSIM and install it, usage, auto-renew,
+ * renew with a promotion code, the bank's check, a declined card. A journey whose API has not
+ * landed yet is listed here as `it.todo` until its routes exist.
  */
 describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let portal: Portal;
@@ -138,8 +138,48 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await phone.context.close();
   });
 
-  it.todo('shows usage over time as a chart (waiting for GET /api/v1/lines/{id}/usage)');
-  it.todo('turns auto-renew on and shows the next renewal date (waiting for PUT /api/v1/lines/{id}/auto-renew)');
+  it('shows what is left and the usage per day after the network reports usage', async () => {
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    const { email } = await provisionCustomer(portal);
+    await signInViaApi(page, email);
+    const lineId = await buyEsimViaApi(page, 'JP-DATA-7D');
+    const line = await apiAs<{ msisdn: string }>(page, 'GET', `/lines/${lineId}`);
+    // Usage is rated against what was valid when it started: after the purchase.
+    const startedAt = new Date().toISOString();
+    await reportUsage(portal, [
+      { msisdn: line.msisdn, type: 'data', quantity: 300 * 1024 ** 2, country: 'JP', startedAt },
+      { msisdn: line.msisdn, type: 'data', quantity: 212 * 1024 ** 2, country: 'JP', startedAt },
+    ]);
+    await page.goto(`/lines/${lineId}`);
+    await page.locator('.chart-canvas canvas').waitFor();
+    await expect(page.getByRole('meter', { name: 'Data' }).getAttribute('aria-valuetext')).resolves.toBe('4.5 GB left of 5 GB');
+    await expect(page.locator('.chart table').innerText()).resolves.toContain('512 MB');
+    await screenshot(page, 'line-usage-en');
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+
+  it('turns auto-renew on after showing the next charge, and the dashboard shows the renewal date', async () => {
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    const { email } = await provisionCustomer(portal);
+    await signInWithPassword(page, email);
+    await buyEsim(page, 'EU-DATA-30D', 'Test card Visa 4242 (payment succeeds)', { saveCard: true });
+    await page.locator('.status-line.status-fulfilled').waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Go to the line' }).click();
+    await page.getByRole('button', { name: 'Turn on auto-renew' }).click();
+    await page.getByText('Check the next charge, then confirm:').waitFor();
+    await expect(page.locator('.auto-renew-panel').innerText()).resolves.toMatch(/Next charge[\s\S]*Amount[\s\S]*Period covered/);
+    await page.getByRole('button', { name: 'Confirm auto-renew' }).click();
+    await page.getByText('Auto-renew is on, charged to VISA •••• 4242').waitFor();
+    await screenshot(page, 'line-auto-renew-en');
+    await page.getByRole('link', { name: 'My lines', exact: true }).click();
+    await page.getByText(/^Renews automatically on /).waitFor();
+    await expect(page.getByRole('link', { name: 'Renew', exact: true }).count()).resolves.toBe(0);
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
 
   it('says why a card was declined and pays the same order with another card', async () => {
     const phone = await openPhone(portal);

@@ -83,4 +83,46 @@ export const balancesMigrations: Record<string, Migration> = {
       await forbidLedgerChanges(db);
     },
   },
+  '2026_11_27_061_balances_usage': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Rating and summaries look up a line's active buckets; with (line_id, valid_until) alone, SQLite
+      // without statistics may prefer the (status, valid_until) index and scan every active bucket.
+      await db.schema.createIndex('bucket_line_status_idx').on('bucket').columns(['line_id', 'status', 'valid_until']).execute();
+      await db.schema.dropIndex('bucket_line_validity_idx').execute();
+
+      // One row per rated usage record; the record id is the network's idempotency key.
+      await db.schema.createTable('usage_record')
+        .addColumn('record_id', 'text', (c) => c.primaryKey())
+        .addColumn('line_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'bigint', (c) => c.notNull())
+        .addColumn('country', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('allowance_units', 'bigint', (c) => c.notNull())
+        .addColumn('overage_units', 'bigint', (c) => c.notNull())
+        .addColumn('blocked_units', 'bigint', (c) => c.notNull())
+        .addColumn('charge_minor', 'bigint')
+        .addColumn('currency', 'text')
+        // The usage ledger transaction of its draws (none when nothing was drawn).
+        .addColumn('ltx_id', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addCheckConstraint('usage_record_units',
+          sql`quantity >= 0 and allowance_units >= 0 and overage_units >= 0 and blocked_units >= 0
+            and allowance_units + overage_units + blocked_units = quantity`)
+        .execute();
+      // GET /lines/{id}/usage: a line's records in a time range.
+      await db.schema.createIndex('usage_record_line_started_idx').on('usage_record').columns(['line_id', 'started_at']).execute();
+
+      // Thresholds of used share (80, 100 percent) already reached per bucket: one notice each.
+      await db.schema.createTable('usage_threshold')
+        .addColumn('bucket_id', 'text', (c) => c.notNull().references('bucket.id'))
+        .addColumn('threshold', 'integer', (c) => c.notNull())
+        .addColumn('line_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('notified_at', 'bigint')
+        .addPrimaryKeyConstraint('usage_threshold_pk', ['bucket_id', 'threshold'])
+        .execute();
+    },
+  },
 };

@@ -24,6 +24,22 @@
  * A debit that cannot be served is not an error: it returns `{ ok: false, reason }`. Invalid
  * arguments (non-integer or non-positive amounts, bad validity, unknown kinds) are programmer
  * errors and fail an assertion.
+ *
+ * Usage charging (`createUsageService`, `usageRoutes`):
+ * - `chargeRecords(records)` rates and charges up to 5,000 usage records in one transaction and
+ *   answers per record `charged | partially_charged | blocked | duplicate | rejected` with its draws.
+ *   Rating: eligible buckets (the record's kind, active and valid at its START time, coverage holding
+ *   its country) in draw order (soonest expiry, then priority); the rest at the overage rate of the
+ *   plan of the line's period at the start time (first rate whose zone holds the country, per started
+ *   increment) paid from money buckets of one currency, never below zero; the rest blocked. Each
+ *   record that draws is one usage ledger transaction. The record id is the idempotency key
+ *   (`usage_record` primary key): a record seen before, even in a concurrent batch, is `duplicate`.
+ *   Rejections (`line_not_found`, `country_unknown`, `mcc_mnc_unknown`, `start_in_future`) are not
+ *   stored. Thresholds: when a line's data or voice (or money, per currency) buckets usable now
+ *   cross 80 % or 100 % used, one SMS in the customer's language per bucket and threshold
+ *   (`usage_threshold` rows, job `balances.threshold_notice`).
+ * - `usageChart(customerId, lineId, {fromMs, toMs, granularity})`: totals per UTC hour or day;
+ *   `usage.range_invalid` (400) for an empty or too long range, `request.not_found` for another's line.
  */
 import { createBalancesService } from './balances.service.js';
 
@@ -41,3 +57,14 @@ export {
   type BalanceSummary, type Bucket, type BucketKind, type BucketSource, type BucketStatus, type Coverage,
   type GrantInput, type LedgerUnit, type SystemAccount,
 } from './balances.js';
+export { createUsageService, type UsageService } from './balances.usage.service.js';
+export { usageRoutes } from './balances.usage.routes.js';
+export { UsageRecordWire, toUsageRecordInput } from './balances.usage.schemas.js';
+export {
+  MAX_RECORDS_PER_BATCH, MAX_RECORDS_PER_REQUEST, REJECTION_REASONS, USAGE_KINDS, USAGE_STATUSES,
+  type RejectionReason, type UsageDraw, type UsageKind, type UsageRecordInput, type UsageResult, type UsageStatus,
+} from './balances.usage.js';
+export { countryOfMccMnc } from './balances.mcc.js';
+export { THRESHOLD_JOB } from './balances.usage.notices.js';
+export type { UsageCatalog, UsageDeps, UsageLineRef, UsageLines, UsageNotices, UsagePeriodRef } from './balances.usage.ports.js';
+export type { OverageRule } from './balances.rating.js';

@@ -21,3 +21,5 @@ export {
 export type { AddPeriodResult, LineRenewalState, PeriodsAddedListener } from './lines.periods.js';
 export { linesRoutes } from './lines.routes.js';
 export { linesMigrations } from './lines.migrations.js';
+/** For usage charging in the balances module: lines by number or ICCID, their periods, ownership. */
+export { linesForUsage, type LineForUsage } from './lines.usage.js';

@@ -246,6 +246,54 @@ export const TEMPLATES = {
       'zh-TW': { subject: 'Roamline 旅遊優惠', text: 'Roamline：{offer} 查看方案：{url}' },
     },
   },
+  'balances.data_80': {
+    params: ['number', 'remaining', 'until'], category: 'transactional',
+    texts: {
+      en: { subject: '80% of your Roamline data is used', text: 'Roamline: you have used 80% of the data on {number}. {remaining} left, valid until {until}. Buy a top-up in your account if you need more.' },
+      'zh-CN': { subject: '您的 Roamline 流量已用 80%', text: 'Roamline：{number} 的流量已用 80%，剩余 {remaining}，有效期至 {until}。如需更多流量，可在账户中加购流量包。' },
+      'zh-TW': { subject: '您的 Roamline 上網流量已用 80%', text: 'Roamline：{number} 的上網流量已用 80%，剩餘 {remaining}，有效期至 {until}。如需更多流量，可於帳戶中加購。' },
+    },
+  },
+  'balances.data_100': {
+    params: ['number'], category: 'transactional',
+    texts: {
+      en: { subject: 'Your Roamline data is used up', text: 'Roamline: all the data of your plan on {number} is used. Buy a top-up or renew in your account to keep using data.' },
+      'zh-CN': { subject: '您的 Roamline 流量已用完', text: 'Roamline：{number} 的套餐流量已全部用完。请在账户中加购流量包或续订以继续上网。' },
+      'zh-TW': { subject: '您的 Roamline 上網流量已用完', text: 'Roamline：{number} 的方案流量已全部用完。請於帳戶中加購或續訂以繼續上網。' },
+    },
+  },
+  'balances.voice_80': {
+    params: ['number', 'remaining', 'until'], category: 'transactional',
+    texts: {
+      en: { subject: '80% of your Roamline minutes are used', text: 'Roamline: you have used 80% of the minutes on {number}. {remaining} left, valid until {until}.' },
+      'zh-CN': { subject: '您的 Roamline 通话分钟已用 80%', text: 'Roamline：{number} 的通话分钟已用 80%，剩余 {remaining}，有效期至 {until}。' },
+      'zh-TW': { subject: '您的 Roamline 通話分鐘已用 80%', text: 'Roamline：{number} 的通話分鐘已用 80%，剩餘 {remaining}，有效期至 {until}。' },
+    },
+  },
+  'balances.voice_100': {
+    params: ['number'], category: 'transactional',
+    texts: {
+      en: { subject: 'Your Roamline minutes are used up', text: 'Roamline: all the minutes of your plan on {number} are used. Further calls are charged from your balance or blocked.' },
+      'zh-CN': { subject: '您的 Roamline 通话分钟已用完', text: 'Roamline：{number} 的套餐通话分钟已全部用完。之后的通话将从余额扣费或无法接通。' },
+      'zh-TW': { subject: '您的 Roamline 通話分鐘已用完', text: 'Roamline：{number} 的方案通話分鐘已全部用完。之後的通話將從餘額扣費或無法接通。' },
+    },
+  },
+  'balances.money_low': {
+    params: ['number', 'remaining'], category: 'transactional',
+    texts: {
+      en: { subject: 'Your Roamline balance is running low', text: 'Roamline: the balance of {number} is running low: {remaining} left. Top up in your account to avoid interruptions.' },
+      'zh-CN': { subject: '您的 Roamline 余额不足', text: 'Roamline：{number} 的余额不足，仅剩 {remaining}。请在账户中充值，以免服务中断。' },
+      'zh-TW': { subject: '您的 Roamline 餘額不足', text: 'Roamline：{number} 的餘額不足，僅剩 {remaining}。請於帳戶中儲值，以免服務中斷。' },
+    },
+  },
+  'balances.money_empty': {
+    params: ['number'], category: 'transactional',
+    texts: {
+      en: { subject: 'Your Roamline balance is used up', text: 'Roamline: the balance of {number} is used up. Usage beyond your plan is blocked until you top up.' },
+      'zh-CN': { subject: '您的 Roamline 余额已用完', text: 'Roamline：{number} 的余额已用完。超出套餐的使用将暂停，充值后恢复。' },
+      'zh-TW': { subject: '您的 Roamline 餘額已用完', text: 'Roamline：{number} 的餘額已用完。超出方案的使用將暫停，儲值後恢復。' },
+    },
+  },
 } as const satisfies Record<string, TemplateDefinition>;
 
 export type TemplateName = keyof typeof TEMPLATES;

@@ -13,6 +13,18 @@ import { findOrder, lockOrder, moveOrder, type OrderRow } from './orders.reposit
 /** Base plans are drawn after add-ons and promotion bonuses that expire at the same time. */
 const PRIORITY = { base: 100, addon: 50, bonus: 10 } as const;
 
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Dates in messages (UTC); a formatter per language, as building one costs far more than using it. */
+function dateTimeFormat(language: string): Intl.DateTimeFormat {
+  let format = dateTimeFormats.get(language);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+    dateTimeFormats.set(language, format);
+  }
+  return format;
+}
+
 /** The buckets a paid order grants on `lineId` for `[startsAtMs, endsAtMs)`, one idempotency key each. */
 export function allowanceGrants(order: OrderRow, plan: Plan, lineId: string, startsAtMs: number, endsAtMs: number): GrantInput[] {
   const coverage = { zoneCode: plan.zone.code, countries: plan.zone.countries };
@@ -44,7 +56,7 @@ export function confirmationMessages(order: OrderRow, plan: Plan, msisdn: string
     plan: plan.texts.name[language],
     number: msisdn,
     total: formatMoney({ amountMinor: order.total_minor, currency: order.currency as Currency }, language),
-    until: new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(endsAtMs) + ' UTC',
+    until: `${dateTimeFormat(language).format(endsAtMs)} UTC`,
   };
   const base = order.origin === 'auto_renew'
     ? { template: 'renewals.auto_renewed' as const, language, params, customerId: order.customer_id }

@@ -37,7 +37,8 @@ export const renewalsMigrations: Record<string, Migration> = {
         // At most one renewal per line and period, whatever runs twice: the database refuses a second attempt.
         .addUniqueConstraint('renewal_attempt_line_period_uq', ['line_id', 'period_end_at'])
         .execute();
-      await db.schema.createIndex('renewal_attempt_due_idx').on('renewal_attempt').column('due_at').execute();
+      // Claims take the longest-due first, ties in id order (so a backlog is worked through in line order).
+      await db.schema.createIndex('renewal_attempt_due_idx').on('renewal_attempt').columns(['due_at', 'id']).execute();
       await db.schema.createIndex('renewal_attempt_order_idx').on('renewal_attempt').column('order_id').execute();
     },
   },

@@ -16,9 +16,16 @@ export function noticesTo(customer: CustomerRow, template: TemplateName, params:
 }
 
 /** An instant as messages show it: date and time in UTC, in the customer's language. */
-export function formatInstant(atMs: number, language: string): string {
-  return `${new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(atMs)} UTC`;
+export function formatInstant(atMs: number, language: Language): string {
+  let format = formats.get(language);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+    formats.set(language, format);
+  }
+  return `${format.format(atMs)} UTC`;
 }
+
+const formats = new Map<Language, Intl.DateTimeFormat>();
 
 export const lineUrl = (publicUrl: string, lineId: string): string => new URL(`/lines/${lineId}`, publicUrl).toString();
 export const orderUrl = (publicUrl: string, orderId: string): string => new URL(`/orders/${orderId}`, publicUrl).toString();

@@ -128,7 +128,7 @@ export async function claimDueAttempts(
 ): Promise<AttemptRow[]> {
   const rows = await tx.selectFrom('renewal_attempt').selectAll()
     .where('due_at', '<=', nowMs)
-    .orderBy('due_at').limit(limit)
+    .orderBy('due_at').orderBy('id').limit(limit)
     .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked())
     .execute();
   if (rows.length === 0) return [];

@@ -101,10 +101,17 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
     }
   }
 
-  /** Waits: the same claim moves each attempt to its status and next time. */
+  /** Waits: the same claim moves each attempt to its status and next time (one statement per distinct pair). */
   async function wait(tx: Tx, items: ReadonlyArray<{ attempt: AttemptRow; status: OpenAttemptStatus; untilMs: number }>, token: string): Promise<void> {
     const nowMs = clock.nowMs();
-    for (const item of items) await updateClaimedAttempts(tx, [item.attempt.id], token, { status: item.status, due_at: item.untilMs }, nowMs);
+    const groups = new Map<string, { status: OpenAttemptStatus; untilMs: number; ids: string[] }>();
+    for (const item of items) {
+      const key = `${item.status}@${item.untilMs}`;
+      const group = groups.get(key) ?? { status: item.status, untilMs: item.untilMs, ids: [] };
+      group.ids.push(item.attempt.id);
+      groups.set(key, group);
+    }
+    for (const group of groups.values()) await updateClaimedAttempts(tx, group.ids, token, { status: group.status, due_at: group.untilMs }, nowMs);
   }
 
   interface Prepared {

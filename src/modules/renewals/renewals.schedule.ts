@@ -84,7 +84,7 @@ export function createSchedule(deps: RenewalsDeps, options: RenewalsOptions) {
     const messages = kind === 'before'
       ? noticesTo(customer, 'renewals.reminder', {
         plan: (await catalog.findPlan(state.latest.planCode))?.texts.name[customer.language as Language] ?? state.latest.planCode,
-        number: state.line.msisdn, until: formatInstant(periodEndMs, customer.language), renewUrl,
+        number: state.line.msisdn, until: formatInstant(periodEndMs, customer.language as Language), renewUrl,
       })
       : noticesTo(customer, 'renewals.expired', { number: state.line.msisdn, renewUrl });
     await inTransaction(database.db, async (tx) => {

@@ -89,6 +89,37 @@ class GuardedPostgresDialect extends PostgresDialect {
   }
 }
 
+/** Prepared statements kept per SQL text (most recently used); beyond it the oldest is dropped. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query it runs on SQLite. Preparing is a large share of a short query's
+ * cost, and each prepared statement holds native memory that the JavaScript collector does not
+ * see (so it is reclaimed late). The same SQL text reuses one statement instead; better-sqlite3
+ * runs a statement to completion synchronously, so a shared statement is never busy twice.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => void sqlite.close(),
+    prepare(text: string) {
+      const cached = statements.get(text);
+      if (cached !== undefined) {
+        statements.delete(text);
+        statements.set(text, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(text);
+      statements.set(text, statement);
+      if (statements.size > STATEMENT_CACHE_SIZE) {
+        const oldest = statements.keys().next();
+        if (oldest.done !== true) statements.delete(oldest.value);
+      }
+      return statement;
+    },
+  };
+}
+
 let pgTypesConfigured = false;
 
 function configurePgTypes(): void {
@@ -117,8 +148,9 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('cache_size = -65536');
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
   }
   configurePgTypes();

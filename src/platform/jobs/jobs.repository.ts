@@ -50,7 +50,10 @@ export async function cancelQueuedJobs(db: Executor, dedupeKeys: readonly string
   for (let i = 0; i < dedupeKeys.length; i += INSERT_CHUNK) {
     const result = await db.updateTable('job')
       .set({ status: 'done', last_error: 'cancelled', updated_at: nowMs })
-      .where('dedupe_key', 'in', dedupeKeys.slice(i, i + INSERT_CHUNK)).where('status', '=', 'queued')
+      .where('dedupe_key', 'in', dedupeKeys.slice(i, i + INSERT_CHUNK))
+      // Wrapped so that SQLite looks the rows up by their unique dedupe key, not by the status index
+      // (which, without statistics, it believes more selective, and which holds every queued job).
+      .where(sql<string>`coalesce(status, '')`, '=', 'queued')
       .executeTakeFirst();
     cancelled += Number(result.numUpdatedRows);
   }

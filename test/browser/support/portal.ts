@@ -28,6 +28,8 @@ export const PHONE = { width: 360, height: 780 } as const;
 export const PASSWORD = 'correct-horse-battery-staple';
 /** Per-test time limit: a browser journey loads several pages, and CI machines may be busy. */
 export const BROWSER_TEST_TIMEOUT_MS = 120_000;
+/** The key network elements present to `POST /api/v1/usage` in these tests. */
+export const NETWORK_API_KEY = 'browser-tests-network-key-0123456789';
 
 export interface Portal {
   readonly app: FastifyInstance;
@@ -44,7 +46,7 @@ export async function startPortal(): Promise<Portal> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   // One IP (127.0.0.1) signs up many test customers: raise the per-IP code limit, keep the rest.
-  const config = testConfig({ codeHourlyLimitPerIp: 10_000, codeHourlyLimitPerDestination: 100, publicUrl: baseUrl });
+  const config = testConfig({ codeHourlyLimitPerIp: 10_000, codeHourlyLimitPerDestination: 100, publicUrl: baseUrl, networkApiKey: NETWORK_API_KEY });
   const app = await buildApp({ config, database, logger: createLogger('silent') });
   await seedDemo(app.roamline.services);
   await app.listen({ port, host: '127.0.0.1' });
@@ -263,4 +265,14 @@ export async function buyEsimViaApi(page: Page, planCode: string, currency = 'US
     if (Date.now() > deadline) throw new Error(`order ${order.id} is still ${current.status}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Sends usage records of a line as the network would (`POST /api/v1/usage` with the network key). */
+export async function reportUsage(portal: Portal, records: ReadonlyArray<{ msisdn: string; type: 'data' | 'voice' | 'sms'; quantity: number; country: string; startedAt: string }>): Promise<void> {
+  const response = await fetch(`${portal.baseUrl}/api/v1/usage`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${NETWORK_API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ records: records.map((r, i) => ({ recordId: `browser-${Date.now()}-${i}`, ...r })) }),
+  });
+  if (!response.ok) throw new Error(`POST /usage: ${response.status} ${await response.text()}`);
 }

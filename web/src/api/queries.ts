@@ -1,7 +1,7 @@
 import { queryOptions, useQuery, type QueryClient } from '@tanstack/react-query';
 import { api, isApiError } from './client';
 import type {
-  LineDetail, LineSummary, Me, OrderDetailView, OrderView, OutboxMessage, PaymentMethodView, PlanView, SessionView, UsagePoint, ZoneView,
+  AutoRenewView, LineDetail, LineSummary, Me, OrderDetailView, OrderView, OutboxMessage, PaymentMethodView, PlanView, SessionView, UsageChartView, ZoneView,
 } from './types';
 
 /** Query keys and fetchers, one place, so that mutations invalidate exactly what they change. */
@@ -12,6 +12,7 @@ export const keys = {
   lines: ['lines'] as const,
   line: (id: string) => ['lines', id] as const,
   usage: (id: string) => ['lines', id, 'usage'] as const,
+  autoRenew: (id: string) => ['lines', id, 'auto-renew'] as const,
   plans: (filters: PlanFilters) => ['plans', filters] as const,
   plan: (code: string) => ['plan', code] as const,
   zones: ['zones'] as const,
@@ -65,8 +66,17 @@ export function useLine(id: string | null) {
 export function useUsage(id: string) {
   return useQuery({
     queryKey: keys.usage(id),
-    queryFn: async () => (await api<{ points?: UsagePoint[]; usage?: UsagePoint[] }>('GET', `/lines/${encodeURIComponent(id)}/usage`)),
-    retry: false,
+    queryFn: () => api<UsageChartView>('GET', `/lines/${encodeURIComponent(id)}/usage?granularity=day`),
+    staleTime: 60_000,
+  });
+}
+
+export function useAutoRenew(lineId: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.autoRenew(lineId),
+    queryFn: () => api<AutoRenewView>('GET', `/lines/${encodeURIComponent(lineId)}/auto-renew`),
+    enabled,
+    staleTime: 30_000,
   });
 }
 

@@ -94,8 +94,6 @@ export interface LineSummary {
   readonly validityLeft: { readonly seconds: number; readonly days: number };
   readonly graceEndsAt: string | null;
   readonly createdAt: string;
-  /** Present once the auto-renew API lands; absent means "unknown" to the portal. */
-  readonly autoRenew?: AutoRenewView | null;
 }
 
 export interface AllowanceView {
@@ -119,17 +117,50 @@ export interface LineDetail extends LineSummary {
   readonly allowances: readonly AllowanceView[];
 }
 
+/** `GET|PUT /lines/{id}/auto-renew`: a PUT without `confirm: true` is a preview and changes nothing. */
 export interface AutoRenewView {
+  readonly lineId: string;
   readonly enabled: boolean;
-  readonly planCode?: string | null;
-  readonly nextRenewalAt?: string | null;
-  readonly paymentMethodId?: string | null;
+  readonly confirmed: boolean;
+  readonly planCode: string | null;
+  readonly currency: string | null;
+  readonly paymentMethod: { readonly id: string; readonly brand: string; readonly last4: string; readonly expMonth: number; readonly expYear: number } | null;
+  readonly nextCharge: {
+    readonly at: string;
+    readonly totalMinor: number;
+    readonly taxMinor: number;
+    readonly currency: string;
+    readonly period: PeriodView;
+  } | null;
+  readonly renewal: {
+    readonly status: string;
+    readonly periodEndsAt: string;
+    readonly failures: number;
+    readonly lastFailureCode: string | null;
+    readonly nextAttemptAt: string | null;
+    readonly payUrl: string | null;
+  } | null;
+  readonly disabledReason: 'customer' | 'expired' | null;
 }
 
-export interface UsagePoint {
-  readonly at: string;
-  readonly kind: 'data' | 'voice' | 'sms';
-  readonly quantity: number;
+interface UsageTotals {
+  readonly served: number;
+  readonly blocked: number;
+}
+
+/** `GET /lines/{id}/usage`: usage per UTC hour or day (bytes, seconds, messages). */
+export interface UsageChartView {
+  readonly lineId: string;
+  readonly granularity: 'hour' | 'day';
+  readonly from: string;
+  readonly to: string;
+  readonly points: ReadonlyArray<{
+    readonly start: string;
+    readonly data: UsageTotals;
+    readonly voice: UsageTotals;
+    readonly sms: UsageTotals;
+    readonly charges: readonly MoneyView[];
+  }>;
 }
 
 export interface ShippingAddress {

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import type { LineDetail, LineSummary } from '../api/types';
-import { usePlan } from '../api/queries';
+import { useAutoRenew, usePlan } from '../api/queries';
 import { formatDate, formatDateTime } from '../lib/format';
 import { useLocale } from '../lib/locale';
 import { UsageBar } from './UsageBar';
@@ -13,14 +13,14 @@ export function StatusBadge({ status }: { status: LineSummary['status'] }) {
   return <span className={`badge badge-${status}`}>{t(`lines.status.${status}`)}</span>;
 }
 
-/** "Ends in 2 days", "expired: renew by … to keep the number", or nothing. */
-export function ExpiryWarning({ line }: { line: LineSummary }) {
+/** "Ends in 2 days", "expired: renew by … to keep the number", or nothing (nor when auto-renew is on). */
+export function ExpiryWarning({ line, autoRenewing = false }: { line: LineSummary; autoRenewing?: boolean }) {
   const { t, locale } = useLocale();
   if (line.status === 'grace' && line.graceEndsAt !== null) {
     return <p className="notice notice-warning" role="alert">{t('lines.graceWarning', { date: formatDateTime(line.graceEndsAt, locale) })}</p>;
   }
   if (line.status === 'expired') return <p className="notice notice-warning">{t('lines.expiredWarning')}</p>;
-  if (line.status === 'active' && line.validUntil !== null && line.validityLeft.days < EXPIRY_WARNING_DAYS && line.autoRenew?.enabled !== true) {
+  if (line.status === 'active' && line.validUntil !== null && line.validityLeft.days < EXPIRY_WARNING_DAYS && !autoRenewing) {
     return (
       <p className="notice notice-warning" role="alert">
         {line.validityLeft.days === 0
@@ -67,6 +67,8 @@ export function RenewLink({ line }: { line: LineSummary }) {
 export function LineCard({ line }: { line: LineDetail }) {
   const { t, locale, pick } = useLocale();
   const plan = usePlan(line.planCode ?? undefined).data;
+  const autoRenew = useAutoRenew(line.id, line.planCode !== null).data;
+  const nextCharge = autoRenew?.enabled === true ? autoRenew.nextCharge?.at : undefined;
   return (
     <article className="card line-card" aria-labelledby={`line-${line.id}`}>
       <header className="line-head">
@@ -81,11 +83,11 @@ export function LineCard({ line }: { line: LineDetail }) {
           {line.validUntil === null ? null : <span className="muted"> · {t('lines.until', { date: formatDateTime(line.validUntil, locale) })}</span>}
         </p>
       ) : null}
-      <ExpiryWarning line={line} />
+      <ExpiryWarning line={line} autoRenewing={nextCharge !== undefined} />
       <AllowanceBars line={line} />
       <div className="actions">
-        {line.autoRenew?.enabled === true && line.autoRenew.nextRenewalAt
-          ? <p className="auto-renew">{t('lines.autoRenewOn', { date: formatDate(line.autoRenew.nextRenewalAt, locale) })}</p>
+        {nextCharge !== undefined
+          ? <p className="auto-renew">{t('lines.autoRenewOn', { date: formatDate(nextCharge, locale) })}</p>
           : <RenewLink line={line} />}
         <Link className="button" to={`/lines/${encodeURIComponent(line.id)}`} aria-label={t('lines.detailsFor', { number: line.msisdn })}>{t('lines.details')}</Link>
       </div>

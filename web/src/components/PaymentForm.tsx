@@ -22,7 +22,7 @@ export function safeActionUrl(url: string | undefined): string | undefined {
   return (url.startsWith('/') && !url.startsWith('//')) || /^https?:\/\//i.test(url) ? url : undefined;
 }
 
-export function methodLabel(method: PaymentMethodView): string {
+export function methodLabel(method: Pick<PaymentMethodView, 'brand' | 'last4' | 'expMonth' | 'expYear'>): string {
   return `${method.brand.toUpperCase()} •••• ${method.last4} (${String(method.expMonth).padStart(2, '0')}/${String(method.expYear).slice(-2)})`;
 }
 

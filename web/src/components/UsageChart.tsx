@@ -1,65 +1,74 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { UsagePoint } from '../api/types';
-import { formatBytes } from '../lib/format';
+import type { UsageChartView } from '../api/types';
+import { formatBytes, formatNumber } from '../lib/format';
 import { useLocale } from '../lib/locale';
 
-/** Sums usage per day (in the reader's time zone) for one kind: [day starts in seconds, totals]. */
-export function dailyTotals(points: readonly UsagePoint[], kind: UsagePoint['kind']): [number[], number[]] {
-  const byDay = new Map<number, number>();
-  for (const point of points) {
-    if (point.kind !== kind) continue;
-    const day = new Date(point.at);
-    day.setHours(0, 0, 0, 0);
-    const key = day.getTime() / 1000;
-    byDay.set(key, (byDay.get(key) ?? 0) + point.quantity);
-  }
-  const days = [...byDay.keys()].sort((a, b) => a - b);
-  return [days, days.map((day) => byDay.get(day) ?? 0)];
+type Kind = 'data' | 'voice' | 'sms';
+const KINDS: readonly Kind[] = ['data', 'voice', 'sms'];
+
+/** The series of one kind: [point starts in seconds, amounts served]. */
+export function seriesOf(chart: UsageChartView, kind: Kind): [number[], number[]] {
+  return [chart.points.map((p) => Date.parse(p.start) / 1000), chart.points.map((p) => p[kind].served)];
 }
 
-/** Data used per day as bars (uPlot, loaded only with this page). */
-export default function UsageChart({ points }: { points: readonly UsagePoint[] }) {
-  const { t, locale } = useLocale();
+/** Usage per day as bars (uPlot, loaded only with this page), with the figures as a table for screen readers. */
+export default function UsageChart({ chart }: { chart: UsageChartView }) {
+  const { t, locale, amount } = useLocale();
+  const [kind, setKind] = useState<Kind>('data');
   const container = useRef<HTMLDivElement>(null);
-  const [days, totals] = dailyTotals(points, 'data');
+  const [starts, values] = seriesOf(chart, kind);
+  const used = values.some((v) => v > 0);
+  const axisValue = (value: number): string => (kind === 'data' ? formatBytes(value, locale) : kind === 'voice' ? formatNumber(Math.round(value / 60), locale) : formatNumber(value, locale));
+
   useEffect(() => {
     const element = container.current;
-    if (element === null || days.length === 0) return;
-    const dayFormat = new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' });
+    if (element === null || !used) return;
+    const dayFormat = new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric', timeZone: 'UTC' });
+    const widthOf = (): number => Math.max(200, Math.floor(element.getBoundingClientRect().width || element.parentElement?.clientWidth || 300));
     const plot = new uPlot({
-      width: element.clientWidth || 320,
+      width: widthOf(),
       height: 200,
       legend: { show: false },
-      cursor: { show: true, points: { show: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, 1)] } },
+      cursor: { show: false },
+      // Half a day of room on each side, so the first and last bars are whole.
+      scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: { range: (_u, _min, max) => [0, Math.max(max, 1)] } },
       axes: [
-        { values: (_u, splits) => splits.map((s) => dayFormat.format(new Date(s * 1000))), stroke: '#3b4a63' },
-        { values: (_u, splits) => splits.map((s) => formatBytes(s, locale)), size: 64, stroke: '#3b4a63' },
+        { values: (_u, splits) => splits.map((s) => dayFormat.format(new Date(s * 1000))), stroke: '#3b4a63', grid: { show: false } },
+        { values: (_u, splits) => splits.map(axisValue), size: 64, stroke: '#3b4a63', grid: { stroke: '#e2e8f0' } },
       ],
-      series: [{}, { label: t('lines.kind.data'), fill: 'rgba(11, 79, 138, 0.35)', stroke: '#0b4f8a', width: 2, paths: uPlot.paths.bars?.({ size: [0.6, 40] }) }],
-    }, [days, totals], element);
-    const resize = () => plot.setSize({ width: element.clientWidth || 320, height: 200 });
-    window.addEventListener('resize', resize);
+      series: [{}, { label: t(`lines.kind.${kind}`), fill: 'rgba(11, 79, 138, 0.55)', stroke: '#0b4f8a', width: 1, paths: uPlot.paths.bars?.({ size: [0.7, 24] }) }],
+    }, [starts, values], element);
+    const observer = new ResizeObserver(() => plot.setSize({ width: widthOf(), height: 200 }));
+    observer.observe(element);
     return () => {
-      window.removeEventListener('resize', resize);
+      observer.disconnect();
       plot.destroy();
     };
-  }, [days.join(','), totals.join(','), locale, t]);
-  if (days.length === 0) return <p className="muted">{t('lines.noUsage')}</p>;
+  }, [chart, kind, locale, used]);
+
+  const rows = chart.points.filter((p) => p.data.served + p.voice.served + p.sms.served > 0);
   return (
-    <figure className="chart">
-      <div ref={container} aria-hidden="true" />
-      <figcaption className="visually-hidden">{t('lines.usageChartSummary', { days: days.length })}</figcaption>
-      <table className="visually-hidden">
-        <caption>{t('lines.usageTitle')}</caption>
-        <tbody>
-          {days.map((day, index) => (
-            <tr key={day}><th scope="row">{new Date(day * 1000).toLocaleDateString(locale)}</th><td>{formatBytes(totals[index] ?? 0, locale)}</td></tr>
-          ))}
-        </tbody>
-      </table>
-    </figure>
+    <div className="chart">
+      <div className="segmented three" role="group" aria-label={t('lines.usageKind')}>
+        {KINDS.map((k) => <button key={k} type="button" aria-pressed={kind === k} onClick={() => setKind(k)}>{t(`lines.kind.${k}`)}</button>)}
+      </div>
+      {used ? <div ref={container} className="chart-canvas" aria-hidden="true" /> : <p className="muted">{t('lines.noUsage')}</p>}
+      {rows.length === 0 ? null : (
+        <table className="visually-hidden">
+          <caption>{t('lines.usageTitle')}</caption>
+          <thead><tr><th scope="col">{t('lines.day')}</th>{KINDS.map((k) => <th key={k} scope="col">{t(`lines.kind.${k}`)}</th>)}</tr></thead>
+          <tbody>
+            {rows.map((p) => (
+              <tr key={p.start}>
+                <th scope="row">{new Date(p.start).toLocaleDateString(locale, { timeZone: 'UTC' })}</th>
+                {KINDS.map((k) => <td key={k}>{amount(k, p[k].served)}</td>)}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
   );
 }

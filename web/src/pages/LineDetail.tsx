@@ -1,10 +1,8 @@
-import { lazy, Suspense, useState, type FormEvent } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
-import { api } from '../api/client';
-import { keys, useLine, usePlan, useUsage } from '../api/queries';
+import { useAutoRenew, useLine, usePlan, useUsage } from '../api/queries';
 import type { LineDetail as Line } from '../api/types';
-import { ErrorNotice } from '../components/ErrorNotice';
+import { AutoRenewPanel } from '../components/AutoRenewPanel';
 import { AllowanceBars, ExpiryWarning, RenewLink, StatusBadge } from '../components/LineCard';
 import { Loading, QueryState } from '../components/Status';
 import { formatDateTime, formatPeriod } from '../lib/format';
@@ -14,54 +12,18 @@ const UsageChart = lazy(() => import('../components/UsageChart'));
 const EsimInstall = lazy(() => import('../components/EsimInstall'));
 
 function Usage({ lineId }: { lineId: string }) {
-  const { t } = useLocale();
   const usage = useUsage(lineId);
-  if (usage.isPending) return <Loading />;
-  const points = usage.data?.points ?? usage.data?.usage;
-  if (usage.error || points === undefined) return <p className="muted">{t('lines.usageUnavailable')}</p>;
-  return <Suspense fallback={<Loading />}><UsageChart points={points} /></Suspense>;
-}
-
-function AutoRenew({ line }: { line: Line }) {
-  const { t, locale } = useLocale();
-  const client = useQueryClient();
-  const [enabled, setEnabled] = useState(line.autoRenew?.enabled ?? false);
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setSaved(false);
-    try {
-      await api('PUT', `/lines/${encodeURIComponent(line.id)}/auto-renew`, { body: { enabled, ...(line.planCode === null ? {} : { planCode: line.planCode }) } });
-      await client.invalidateQueries({ queryKey: keys.line(line.id) });
-      setSaved(true);
-    } catch (caught) {
-      setError(caught);
-    }
-    setBusy(false);
-  };
   return (
-    <form onSubmit={(event) => void save(event)}>
-      <ErrorNotice error={error} />
-      {saved ? <p className="notice notice-success" role="status">{t('common.saved')}</p> : null}
-      <label className="check">
-        <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
-        {t('lines.autoRenewLabel')}
-      </label>
-      <p className="hint">{t('lines.autoRenewHint')}</p>
-      {line.autoRenew?.enabled && line.autoRenew.nextRenewalAt
-        ? <p>{t('lines.autoRenewNext', { date: formatDateTime(line.autoRenew.nextRenewalAt, locale) })}</p> : null}
-      <button type="submit" className="button" disabled={busy}>{busy ? t('common.working') : t('common.save')}</button>
-    </form>
+    <QueryState isPending={usage.isPending} error={usage.error}>
+      {() => (usage.data === undefined ? null : <Suspense fallback={<Loading />}><UsageChart chart={usage.data} /></Suspense>)}
+    </QueryState>
   );
 }
 
 function LineView({ line }: { line: Line }) {
   const { t, locale, pick } = useLocale();
   const plan = usePlan(line.planCode ?? undefined).data;
+  const autoRenew = useAutoRenew(line.id, line.planCode !== null).data;
   return (
     <>
       <header className="page-head">
@@ -71,7 +33,7 @@ function LineView({ line }: { line: Line }) {
         </div>
         <StatusBadge status={line.status} />
       </header>
-      <ExpiryWarning line={line} />
+      <ExpiryWarning line={line} autoRenewing={autoRenew?.enabled === true} />
       <section className="card" aria-labelledby="plan-title">
         <h2 id="plan-title">{plan === undefined ? t('lines.plan') : pick(plan.texts.name)}</h2>
         {line.currentPeriod === null ? <p className="muted">{t('lines.noPeriod')}</p> : (
@@ -107,7 +69,7 @@ function LineView({ line }: { line: Line }) {
       {line.planCode === null ? null : (
         <section className="card" aria-labelledby="renew-title">
           <h2 id="renew-title">{t('lines.autoRenewTitle')}</h2>
-          {line.autoRenew === undefined ? <p className="muted">{t('lines.autoRenewUnavailable')}</p> : <AutoRenew line={line} />}
+          <AutoRenewPanel line={line} />
         </section>
       )}
     </>

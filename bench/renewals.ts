@@ -1,0 +1,252 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import { allMigrations } from '../src/app/migrations.js';
+import { createServices } from '../src/app/services.js';
+import { systemClock } from '../src/platform/clock.js';
+import { loadConfig, type Config } from '../src/platform/config.js';
+import { createDatabase, inTransaction, type Database } from '../src/platform/db/database.js';
+import { migrateToLatest } from '../src/platform/db/migrator.js';
+import { createIdFactory } from '../src/platform/ids.js';
+import { createLogger } from '../src/platform/logger.js';
+import type { CreateProviderPayment, PaymentProvider, ProviderPayment } from '../src/modules/payments/index.js';
+import { makeDueLines } from './renewals-fixtures.js';
+import { startBenchPostgres, type BenchPostgres } from './renewals-postgres.js';
+
+/**
+ * `npm run bench -- renewals [--lines 100000] [--store sqlite|postgres|both] [--latency-ms 200]
+ * [--batch 250] [--in-flight 1000]`
+ *
+ * Makes `lines` lines due for auto-renew and runs the product's renewal path (the work of the
+ * `renewals.sweep` job: `services.renewals.runDue()`), with a payment provider that answers after
+ * 200 ms, on SQLite (WAL, synchronous=FULL) and PostgreSQL (fsync and synchronous_commit on). It
+ * checks that every line was renewed exactly once, and measures against the raw store in the same
+ * run: durable single-row commits per second and multi-row inserts per second.
+ */
+
+const PLAN = 'HK-LOCAL-30D';
+const HOUR_MS = 3_600_000;
+
+/**
+ * A card PSP far away: every call answers after `latencyMs`. It keeps no per-charge state (a real
+ * PSP's memory is not this process's), only counters.
+ */
+class RemoteProvider implements PaymentProvider {
+  readonly name = 'benchpay';
+  readonly methods = ['benchpay_card'];
+  readonly offSessionMethods = ['benchpay_card'];
+  calls = 0;
+  inFlight = 0;
+  peakInFlight = 0;
+
+  constructor(private readonly latencyMs: number) {}
+
+  async createPayment(input: CreateProviderPayment): Promise<ProviderPayment> {
+    this.calls += 1;
+    this.inFlight += 1;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    this.inFlight -= 1;
+    return { status: 'succeeded', providerPaymentId: `bp_${input.paymentId}`, amount: input.amount };
+  }
+
+  async getPayment(): Promise<{ found: false }> {
+    await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    return { found: false };
+  }
+
+  async cancelPayment(ref: { providerPaymentId: string }): Promise<ProviderPayment> {
+    return { status: 'cancelled', providerPaymentId: ref.providerPaymentId };
+  }
+
+  async refund(): Promise<{ status: 'succeeded'; providerRefundId: string }> {
+    return { status: 'succeeded', providerRefundId: 'bp_refund' };
+  }
+
+  async parseWebhook(): Promise<undefined> {
+    return undefined;
+  }
+
+  async detachPaymentMethod(): Promise<void> {}
+}
+
+interface Result {
+  readonly store: 'sqlite' | 'postgres';
+  readonly where: string;
+  readonly count: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly duplicates: number;
+  readonly peakRssMB: number;
+  readonly rssByQuarterMB: readonly number[];
+  readonly peakInFlight: number;
+  readonly rawCommitsPerSecond: number;
+  readonly rawRowsPerSecond: number;
+  readonly durability: string;
+}
+
+function benchConfig(databaseUrl: string, batch: number, inFlight: number): Config {
+  const base = loadConfig({ ROAMLINE_ENV: 'test', ROAMLINE_LOG_LEVEL: 'error', DATABASE_URL: databaseUrl, ROAMLINE_PAYMENT_PROVIDERS: '' });
+  return { ...base, renewals: { ...base.renewals, batchSize: batch, maxInFlight: inFlight } };
+}
+
+/** Samples the resident set size while the run lasts; the peak, and the peak of each quarter of the run. */
+function rssSampler(): { stop(): { peakMB: number; quartersMB: number[] } } {
+  const samples: Array<{ atMs: number; rss: number }> = [];
+  const sample = (): void => void samples.push({ atMs: performance.now(), rss: process.memoryUsage.rss() });
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      const first = samples[0]?.atMs ?? 0;
+      const span = Math.max(1, (samples.at(-1)?.atMs ?? first) - first);
+      const quarters = [0, 0, 0, 0];
+      for (const s of samples) {
+        const q = Math.min(3, Math.floor(((s.atMs - first) / span) * 4));
+        quarters[q] = Math.max(quarters[q] ?? 0, s.rss);
+      }
+      const mb = (bytes: number): number => Math.round(bytes / 1_048_576);
+      return { peakMB: mb(Math.max(...samples.map((s) => s.rss))), quartersMB: quarters.map(mb) };
+    },
+  };
+}
+
+/** What the store does by itself with the same durability: single-row commits, and rows in multi-row inserts. */
+async function rawBaseline(database: Database): Promise<{ commitsPerSecond: number; rowsPerSecond: number }> {
+  const { db } = database;
+  await sql`create table bench_raw (id text primary key, line_id text not null, amount bigint not null, payload text not null)`.execute(db);
+  const commits = 1000;
+  let t0 = performance.now();
+  for (let i = 0; i < commits; i += 1) {
+    await inTransaction(db, (tx) => sql`insert into bench_raw (id, line_id, amount, payload) values (${`c${i}`}, ${'l'}, ${i}, ${'x'.repeat(40)})`.execute(tx));
+  }
+  const commitsPerSecond = commits / ((performance.now() - t0) / 1000);
+  const rows = 200_000;
+  const perStatement = 500;
+  t0 = performance.now();
+  for (let i = 0; i < rows; i += perStatement * 10) {
+    await inTransaction(db, async (tx) => {
+      for (let j = i; j < Math.min(rows, i + perStatement * 10); j += perStatement) {
+        const values = Array.from({ length: perStatement }, (_, k) => sql`(${`r${j + k}`}, ${'l'}, ${j + k}, ${'x'.repeat(40)})`);
+        await sql`insert into bench_raw (id, line_id, amount, payload) values ${sql.join(values)}`.execute(tx);
+      }
+    });
+  }
+  const rowsPerSecond = rows / ((performance.now() - t0) / 1000);
+  await sql`drop table bench_raw`.execute(db);
+  return { commitsPerSecond, rowsPerSecond };
+}
+
+async function countDuplicates(database: Database, provider: RemoteProvider, renewed: number): Promise<number> {
+  const { db } = database;
+  const one = async (query: ReturnType<typeof sql<{ n: number | string }>>): Promise<number> => Number((await query.execute(db)).rows[0]?.n ?? 0);
+  // A line renewed twice for its period: a second renewal order paid, a second period added, a second successful payment.
+  const orders = await one(sql`select count(*) - count(distinct line_id) as n from customer_order where origin = 'auto_renew' and status in ('paid', 'fulfilled')`);
+  const periods = await one(sql`select count(*) - count(distinct line_id) as n from line_period where order_id in (select id from customer_order where origin = 'auto_renew')`);
+  const payments = await one(sql`select count(*) - count(distinct order_id) as n from payment where status = 'succeeded'`);
+  return orders + periods + payments + Math.max(0, provider.calls - renewed);
+}
+
+async function durabilityOf(database: Database): Promise<string> {
+  if (database.dialect === 'sqlite') {
+    const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(database.db);
+    const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(database.db);
+    return `journal_mode=${mode.rows[0]?.journal_mode}, synchronous=${sync.rows[0]?.synchronous === 2 ? 'FULL' : String(sync.rows[0]?.synchronous)}`;
+  }
+  const rows = await sql<{ name: string; setting: string }>`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes') order by name`.execute(database.db);
+  return rows.rows.map((r) => `${r.name}=${r.setting}`).join(', ');
+}
+
+async function runOnce(store: 'sqlite' | 'postgres', url: string, where: string, o: { lines: number; latencyMs: number; batch: number; inFlight: number }): Promise<Result> {
+  const config = benchConfig(url, o.batch, o.inFlight);
+  const database = createDatabase(url, { poolSize: 20 });
+  try {
+    await migrateToLatest(database.db, allMigrations);
+    const ids = createIdFactory(systemClock);
+    const provider = new RemoteProvider(o.latencyMs);
+    const services = createServices({ config, database, clock: systemClock, ids, log: createLogger('error') }, { payments: { extraProviders: [provider] } });
+    await services.catalog.seedDemoCatalog();
+    const nowMs = Date.now();
+    const plan = await services.catalog.getPlan(PLAN);
+    const price = plan.prices.find((p) => p.currency === 'HKD');
+    process.stdout.write(`[${store}] making ${o.lines} lines due ... `);
+    const setup0 = performance.now();
+    await makeDueLines(database, ids, {
+      lines: o.lines, planCode: PLAN, currency: 'HKD', totalMinor: price?.amountMinor ?? 0, provider: provider.name, periodEndMs: nowMs + HOUR_MS, nowMs,
+    });
+    console.log(`${((performance.now() - setup0) / 1000).toFixed(1)} s; renewing ...`);
+    const rss = rssSampler();
+    const t0 = performance.now();
+    const handled = await services.renewals.runDue();
+    const seconds = (performance.now() - t0) / 1000;
+    const memory = rss.stop();
+    const renewed = Number((await sql<{ n: number | string }>`select count(*) as n from renewal_attempt where status = 'succeeded'`.execute(database.db)).rows[0]?.n ?? 0);
+    if (handled < o.lines || renewed !== o.lines) console.warn(`[${store}] handled ${handled}, renewed ${renewed} of ${o.lines}`);
+    const duplicates = await countDuplicates(database, provider, renewed);
+    const raw = await rawBaseline(database);
+    return {
+      store, where, count: renewed, seconds, perSecond: Math.round(renewed / seconds), duplicates, peakRssMB: memory.peakMB,
+      rssByQuarterMB: memory.quartersMB, peakInFlight: provider.peakInFlight,
+      rawCommitsPerSecond: Math.round(raw.commitsPerSecond), rawRowsPerSecond: Math.round(raw.rowsPerSecond), durability: await durabilityOf(database),
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+function printTable(results: readonly Result[]): void {
+  const header = ['store', 'renewed', 'seconds', 'renewals/s', 'duplicates', 'peak RSS MB', 'RSS by quarter MB', 'calls in flight', 'raw commits/s', 'raw rows/s'];
+  const rows = results.map((r) => [
+    r.store, String(r.count), r.seconds.toFixed(1), String(r.perSecond), String(r.duplicates), String(r.peakRssMB), r.rssByQuarterMB.join('/'),
+    String(r.peakInFlight), String(r.rawCommitsPerSecond), String(r.rawRowsPerSecond),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
+  console.log('');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  for (const r of results) console.log(`  ${r.store}: ${r.where}; ${r.durability}`);
+  console.log('');
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...args], strict: true,
+    options: {
+      lines: { type: 'string', default: '100000' },
+      store: { type: 'string', default: 'both' },
+      'latency-ms': { type: 'string', default: '200' },
+      batch: { type: 'string', default: '250' },
+      'in-flight': { type: 'string', default: '1000' },
+    },
+  });
+  const o = { lines: Number(values.lines), latencyMs: Number(values['latency-ms']), batch: Number(values.batch), inFlight: Number(values['in-flight']) };
+  const stores = values.store === 'both' ? ['sqlite', 'postgres'] as const : [values.store as 'sqlite' | 'postgres'];
+  console.log(`renewals: ${o.lines} lines due, provider latency ${o.latencyMs} ms, batches of ${o.batch}, up to ${o.inFlight} charges in flight`);
+  const results: Result[] = [];
+  for (const store of stores) {
+    if (store === 'sqlite') {
+      const dir = await mkdtemp(join(tmpdir(), 'roamline-bench-'));
+      try {
+        results.push(await runOnce('sqlite', `file:${join(dir, 'bench.db')}`, `file in ${tmpdir()}`, o));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    } else {
+      const pgServer: BenchPostgres = await startBenchPostgres();
+      try {
+        results.push(await runOnce('postgres', await pgServer.createDatabase(), pgServer.description, o));
+      } finally {
+        await pgServer.stop();
+      }
+    }
+  }
+  printTable(results);
+  for (const r of results) {
+    console.log(JSON.stringify({ bench: 'renewals', store: r.store, perSecond: r.perSecond, count: r.count, duplicates: r.duplicates, peakRssMB: r.peakRssMB }));
+  }
+}

@@ -1,0 +1,239 @@
+import { sql } from 'kysely';
+import type SqliteDatabase from 'better-sqlite3';
+import { assert } from '../../platform/assert.js';
+import type { Database, Executor, Tx } from '../../platform/db/database.js';
+import type { Currency } from '../../platform/money.js';
+import type { BucketKind } from './balances.js';
+import type { LedgerPostingTable } from './balances.repository.js';
+import type { RatedStatus, UsageKind } from './balances.usage.js';
+
+export interface UsageRecordTable {
+  record_id: string;
+  line_id: string;
+  kind: UsageKind;
+  quantity: number;
+  country: string;
+  started_at: number;
+  status: RatedStatus;
+  allowance_units: number;
+  overage_units: number;
+  blocked_units: number;
+  charge_minor: number | null;
+  currency: Currency | null;
+  ltx_id: string | null;
+  created_at: number;
+}
+
+export interface UsageThresholdTable {
+  bucket_id: string;
+  threshold: number;
+  line_id: string;
+  created_at: number;
+  notified_at: number | null;
+}
+
+declare module '../../platform/db/schema.js' {
+  interface Tables {
+    usage_record: UsageRecordTable;
+    usage_threshold: UsageThresholdTable;
+  }
+}
+
+/** What rating needs of a bucket. */
+export interface RatingBucketRow {
+  id: string;
+  line_id: string;
+  kind: BucketKind;
+  currency: Currency | null;
+  granted: number;
+  remaining: number;
+  valid_from: number;
+  valid_until: number;
+  priority: number;
+  coverage_countries: string;
+}
+
+/** Everything one charged batch writes, in one transaction. */
+export interface UsageWrites {
+  readonly records: readonly UsageRecordTable[];
+  /** One per bucket: the sum of the batch's draws on it. */
+  readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number }>;
+  /** Usage ledger transactions: one per record that drew something. */
+  readonly transactions: ReadonlyArray<{ readonly id: string; readonly reference: string }>;
+  readonly postings: readonly LedgerPostingTable[];
+  readonly createdAtMs: number;
+}
+
+/**
+ * The store operations of charging, in the fewest statements each store does well: cached prepared
+ * statements, one row each, on SQLite (better-sqlite3 is synchronous and in-process, so a statement
+ * costs microseconds); one multi-row statement per table on PostgreSQL (a round trip costs more
+ * than the rows). Both run inside the caller's transaction.
+ */
+export interface UsageStore {
+  /**
+   * The active buckets of `lineIds` that are valid at some instant of `[fromMs, toMs]`, locked on
+   * PostgreSQL (in id order, so concurrent batches wait for each other instead of deadlocking).
+   */
+  loadBuckets(tx: Tx, lineIds: readonly string[], fromMs: number, toMs: number): Promise<RatingBucketRow[]>;
+  /** The record ids among `recordIds` that are already stored. */
+  findRecorded(tx: Tx, recordIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Writes the batch: the usage records (a record id stored meanwhile by a concurrent batch makes
+   * it `conflict`), the guarded debits (`remaining >= amount` on an active bucket; any refused makes
+   * it `conflict`), then the ledger. On `conflict` the caller must roll the transaction back.
+   */
+  write(tx: Tx, writes: UsageWrites): Promise<'ok' | 'conflict'>;
+}
+
+const BUCKET_COLUMNS = 'id, line_id, kind, currency, granted, remaining, valid_from, valid_until, priority, coverage_countries';
+const RECORD_COLUMNS = 'record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units, charge_minor, currency, ltx_id, created_at';
+
+function sqliteStatements(handle: SqliteDatabase.Database) {
+  return {
+    buckets: handle.prepare<[string, number, number], RatingBucketRow>(
+      `select ${BUCKET_COLUMNS} from bucket where line_id = ? and status = 'active' and valid_until > ? and valid_from <= ?`),
+    recorded: handle.prepare<[string], number>('select 1 from usage_record where record_id = ?').pluck(),
+    record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      on conflict (record_id) do nothing`),
+    debit: handle.prepare(`update bucket set remaining = remaining - ?, used = used + ?
+      where id = ? and status = 'active' and remaining >= ?`),
+    transaction: handle.prepare(`insert into ledger_transaction (id, kind, reference, idempotency_key, created_at)
+      values (?, 'usage', ?, null, ?)`),
+    posting: handle.prepare(`insert into ledger_posting (id, ltx_id, line_id, account, bucket_id, unit, amount)
+      values (?, ?, ?, ?, ?, ?, ?)`),
+  };
+}
+
+const sqliteCache = new WeakMap<SqliteDatabase.Database, ReturnType<typeof sqliteStatements>>();
+
+function sqliteStore(handle: SqliteDatabase.Database): UsageStore {
+  let cached = sqliteCache.get(handle);
+  if (cached === undefined) {
+    cached = sqliteStatements(handle);
+    sqliteCache.set(handle, cached);
+  }
+  const s = cached;
+  // Every method runs synchronously inside the caller's `inTransaction`, which holds SQLite's one
+  // connection (BEGIN IMMEDIATE): nothing else can run on it in between.
+  return {
+    async loadBuckets(_tx, lineIds, fromMs, toMs) {
+      const rows: RatingBucketRow[] = [];
+      for (const lineId of lineIds) for (const row of s.buckets.all(lineId, fromMs, toMs)) rows.push(row);
+      return rows;
+    },
+    async findRecorded(_tx, recordIds) {
+      const found = new Set<string>();
+      for (const id of recordIds) if (s.recorded.get(id) !== undefined) found.add(id);
+      return found;
+    },
+    async write(_tx, w) {
+      for (const r of w.records) {
+        const result = s.record.run(r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status,
+          r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.ltx_id, r.created_at);
+        if (result.changes !== 1) return 'conflict';
+      }
+      for (const d of w.debits) if (s.debit.run(d.amount, d.amount, d.bucketId, d.amount).changes !== 1) return 'conflict';
+      for (const t of w.transactions) s.transaction.run(t.id, t.reference, w.createdAtMs);
+      for (const p of w.postings) s.posting.run(p.id, p.ltx_id, p.line_id, p.account, p.bucket_id, p.unit, p.amount);
+      return 'ok';
+    },
+  };
+}
+
+/** Column arrays for `unnest`, one per field. */
+function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): Array<Array<T[K]>> {
+  return keys.map((key) => rows.map((row) => row[key]));
+}
+
+const postgresStore: UsageStore = {
+  async loadBuckets(tx, lineIds, fromMs, toMs) {
+    const { rows } = await sql<RatingBucketRow>`select ${sql.raw(BUCKET_COLUMNS)} from bucket
+      where line_id = any(${lineIds}::text[]) and status = 'active' and valid_until > ${fromMs} and valid_from <= ${toMs}
+      order by id for update`.execute(tx);
+    return rows;
+  },
+  async findRecorded(tx, recordIds) {
+    const { rows } = await sql<{ record_id: string }>`select record_id from usage_record
+      where record_id = any(${recordIds}::text[])`.execute(tx);
+    return new Set(rows.map((r) => r.record_id));
+  },
+  async write(tx, w) {
+    const r = columns(w.records, ['record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status',
+      'allowance_units', 'overage_units', 'blocked_units', 'charge_minor', 'currency', 'ltx_id'] as const);
+    const inserted = await sql`insert into usage_record (${sql.raw(RECORD_COLUMNS)})
+      select *, ${w.createdAtMs}::bigint from unnest(${r[0]}::text[], ${r[1]}::text[], ${r[2]}::text[], ${r[3]}::bigint[],
+        ${r[4]}::text[], ${r[5]}::bigint[], ${r[6]}::text[], ${r[7]}::bigint[], ${r[8]}::bigint[], ${r[9]}::bigint[],
+        ${r[10]}::bigint[], ${r[11]}::text[], ${r[12]}::text[])
+      on conflict (record_id) do nothing`.execute(tx);
+    if (Number(inserted.numAffectedRows ?? 0n) !== w.records.length) return 'conflict';
+    if (w.debits.length > 0) {
+      const debited = await sql`update bucket as b set remaining = b.remaining - u.amount, used = b.used + u.amount
+        from unnest(${w.debits.map((d) => d.bucketId)}::text[], ${w.debits.map((d) => d.amount)}::bigint[]) as u(id, amount)
+        where b.id = u.id and b.status = 'active' and b.remaining >= u.amount`.execute(tx);
+      if (Number(debited.numAffectedRows ?? 0n) !== w.debits.length) return 'conflict';
+    }
+    if (w.transactions.length > 0) {
+      await sql`insert into ledger_transaction (id, kind, reference, idempotency_key, created_at)
+        select id, 'usage', reference, null, ${w.createdAtMs}::bigint
+        from unnest(${w.transactions.map((t) => t.id)}::text[], ${w.transactions.map((t) => t.reference)}::text[]) as t(id, reference)`.execute(tx);
+      const p = columns(w.postings, ['id', 'ltx_id', 'line_id', 'account', 'bucket_id', 'unit', 'amount'] as const);
+      await sql`insert into ledger_posting (id, ltx_id, line_id, account, bucket_id, unit, amount)
+        select * from unnest(${p[0]}::text[], ${p[1]}::text[], ${p[2]}::text[], ${p[3]}::text[], ${p[4]}::text[],
+          ${p[5]}::text[], ${p[6]}::bigint[])`.execute(tx);
+    }
+    return 'ok';
+  },
+};
+
+export function usageStoreFor(database: Database): UsageStore {
+  if (database.dialect === 'postgres') return postgresStore;
+  assert(database.sqlite !== undefined, 'charging on SQLite needs the database handle (createDatabase provides it)');
+  return sqliteStore(database.sqlite);
+}
+
+// Thresholds and the usage chart (portable SQL; not on the hot path).
+
+/** Inserts the threshold rows that do not exist yet; returns `<bucketId>:<threshold>` of those it inserted. */
+export async function insertThresholds(tx: Tx, rows: readonly UsageThresholdTable[]): Promise<string[]> {
+  const inserted: string[] = [];
+  for (let i = 0; i < rows.length; i += 1000) {
+    const out = await tx.insertInto('usage_threshold').values(rows.slice(i, i + 1000))
+      .onConflict((oc) => oc.columns(['bucket_id', 'threshold']).doNothing())
+      .returning(['bucket_id', 'threshold']).execute();
+    for (const r of out) inserted.push(`${r.bucket_id}:${Number(r.threshold)}`);
+  }
+  return inserted;
+}
+
+/** Marks a threshold notified, once: true for the one call that did. */
+export async function markThresholdNotified(tx: Tx, bucketId: string, threshold: number, atMs: number): Promise<boolean> {
+  const result = await tx.updateTable('usage_threshold').set({ notified_at: atMs })
+    .where('bucket_id', '=', bucketId).where('threshold', '=', threshold).where('notified_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export interface UsageSlotRow {
+  slot: number | string;
+  kind: UsageKind;
+  currency: Currency | null;
+  served: number | string;
+  blocked: number | string;
+  charged: number | string;
+}
+
+/** A line's usage in `[fromMs, toMs)`, summed per slot of `slotMs` (aligned to the epoch), kind and currency. */
+export async function selectUsageSlots(db: Executor, lineId: string, fromMs: number, toMs: number, slotMs: number): Promise<UsageSlotRow[]> {
+  const slot = sql<number | string>`(started_at / ${sql.lit(slotMs)}) * ${sql.lit(slotMs)}`;
+  return db.selectFrom('usage_record')
+    .select([
+      slot.as('slot'), 'kind', 'currency',
+      sql<number | string>`sum(allowance_units + overage_units)`.as('served'),
+      sql<number | string>`sum(blocked_units)`.as('blocked'),
+      sql<number | string>`sum(coalesce(charge_minor, 0))`.as('charged'),
+    ])
+    .where('line_id', '=', lineId).where('started_at', '>=', fromMs).where('started_at', '<', toMs)
+    .groupBy([slot, 'kind', 'currency'])
+    .execute();
+}

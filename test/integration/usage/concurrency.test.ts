@@ -1,0 +1,107 @@
+import { beforeAll, expect, it } from 'vitest';
+import { GB_BYTES } from '../../../src/platform/money.js';
+import { checkLedgerInvariants } from '../../../src/modules/balances/index.js';
+import { describeEachStoreApp } from '../../support/app.js';
+import { outboxFor } from '../../support/http.js';
+import { seedCatalog } from '../../support/orders.js';
+import { grantBucket, lineWithPlan, postUsage, record, type WireRecord } from './usage.fixtures.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const JAPAN = { zoneCode: 'JP', countries: ['JP'] };
+
+describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (get) => {
+  beforeAll(async () => {
+    await seedCatalog(get().app);
+  });
+
+  const now = () => get().clock.nowMs();
+  const db = () => get().database.db;
+  const ledgerSound = async (lineId: string) => expect(await checkLedgerInvariants(db(), lineId)).toEqual([]);
+  const bucket = (id: string) => db().selectFrom('bucket').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const usageTransactions = async (lineId: string) => (await db().selectFrom('usage_record').select('ltx_id')
+    .where('line_id', '=', lineId).where('ltx_id', 'is not', null).execute()).length;
+
+  it('charges a record id once: again later, twice in one request, or in concurrent requests', async () => {
+    const { app } = get();
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const first = record(line, 'data', 1000, now());
+    expect((await postUsage(app, [first]))[0]?.status).toBe('charged');
+    const again = await postUsage(app, [first, record(line, 'data', 1, now())]);
+    expect(again.map((r) => r.status)).toEqual(['duplicate', 'charged']);
+    expect(again[0]).toMatchObject({ allowanceUnits: 0, draws: [] });
+
+    const twice = record(line, 'data', 10, now());
+    expect((await postUsage(app, [twice, twice])).map((r) => r.status)).toEqual(['charged', 'duplicate']);
+
+    const raced = record(line, 'data', 100, now());
+    const answers = await Promise.all(Array.from({ length: 6 }, () => postUsage(app, [raced, record(line, 'sms', 1, now())])));
+    const statuses = answers.map((a) => a[0]?.status).sort();
+    expect(statuses).toEqual(['charged', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    expect(answers.every((a) => a[1]?.status === 'charged')).toBe(true);
+    // 1 + 1 + 1 + 1 (raced) + 6 SMS: one ledger transaction each, nothing for the duplicates.
+    expect(await usageTransactions(line.lineId)).toBe(10);
+    const data = (await line.client.get(`/api/v1/lines/${line.lineId}`)).json() as { allowances: Array<{ kind: string; used: number }> };
+    expect(data.allowances.find((a) => a.kind === 'data')?.used).toBe(1111);
+    await ledgerSound(line.lineId);
+  });
+
+  it('never overdraws a line under concurrent requests', async () => {
+    const { app } = get();
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const japan = await grantBucket(app, line.lineId, { kind: 'data', amount: 10_000, coverage: JAPAN }, now());
+    const requests = Array.from({ length: 20 }, () => Array.from({ length: 5 }, () => record(line, 'data', 150, now(), { country: 'JP' })));
+    const answers = (await Promise.all(requests.map((records) => postUsage(app, records)))).flat();
+    const served = answers.reduce((sum, r) => sum + r.allowanceUnits, 0);
+    const blocked = answers.reduce((sum, r) => sum + r.blockedUnits, 0);
+    expect(served).toBe(10_000);
+    expect(blocked).toBe(20 * 5 * 150 - 10_000);
+    expect(await bucket(japan)).toMatchObject({ remaining: 0, used: 10_000 });
+    await ledgerSound(line.lineId);
+  });
+
+  it('does not draw from a bucket that expired before the record arrived, and writes off what was left', async () => {
+    const { app, clock } = get();
+    const line = await lineWithPlan(app, 'JP-DATA-1D', 'HKD');
+    const start = now();
+    const extra = await grantBucket(app, line.lineId, { kind: 'data', amount: 1000, coverage: JAPAN }, start, 1);
+    expect((await postUsage(app, [record(line, 'data', 300, start, { country: 'JP' })]))[0]?.draws.map((d) => d.bucketId)).toContain(extra);
+    clock.advance(2 * DAY);
+    await app.roamline.jobs.runDue();
+    expect(await bucket(extra)).toMatchObject({ status: 'expired', expired: 700, remaining: 0 });
+    // Started while the bucket was valid, but reported after its expiry: nothing is left to draw.
+    const [late] = await postUsage(app, [record(line, 'data', 100, start + 12 * 3_600_000, { country: 'JP' })]);
+    expect(late).toMatchObject({ status: 'blocked', blockedUnits: 100 });
+    const expiry = await db().selectFrom('ledger_posting').select(['account', 'amount']).where('line_id', '=', line.lineId)
+      .where('account', '=', 'expiry').execute();
+    expect(expiry.map((p) => p.amount).sort((a, b) => a - b)).toEqual([700, GB_BYTES]);
+    await ledgerSound(line.lineId);
+  });
+
+  it('tells the customer once, in their language, when data reaches 80 % and 100 % and when money runs low', async () => {
+    const { app } = get();
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR', 'zh-CN');
+    await grantBucket(app, line.lineId, { kind: 'money', currency: 'EUR', amount: 100 }, now());
+    const send = async (records: WireRecord[]) => {
+      await postUsage(app, records);
+      await app.roamline.jobs.runDue();
+      return (await outboxFor(line.client, line.msisdn)).filter((m) => m.template.startsWith('balances.'));
+    };
+    expect(await send([record(line, 'data', 9 * GB_BYTES, now())])).toEqual([]);
+    // Two records cross 80 % in one request, concurrent requests go further: one notice.
+    await Promise.all([send([record(line, 'data', GB_BYTES / 2, now()), record(line, 'data', GB_BYTES, now())]), send([record(line, 'data', 1, now())])]);
+    let notices = await send([record(line, 'data', 1000, now())]);
+    expect(notices.map((m) => [m.template, m.language])).toEqual([['balances.data_80', 'zh-CN']]);
+    expect(notices[0]?.body).toContain('80%');
+    notices = await send([record(line, 'data', 1.5 * GB_BYTES - 1001, now())]);
+    expect(notices.map((m) => m.template).sort()).toEqual(['balances.data_100', 'balances.data_80']);
+    // Overage from here on: the money crosses 80 % used (€0.85 of €1.00).
+    notices = await send([record(line, 'data', 85 * 1024 * 1024, now())]);
+    expect(notices.map((m) => m.template).sort()).toEqual(['balances.data_100', 'balances.data_80', 'balances.money_low']);
+    notices = await send([record(line, 'data', 1024 * 1024, now())]);
+    expect(notices).toHaveLength(3);
+    const rows = await db().selectFrom('usage_threshold').select(['threshold', 'notified_at']).where('line_id', '=', line.lineId).execute();
+    expect(rows.filter((r) => r.notified_at !== null)).toHaveLength(3);
+    await ledgerSound(line.lineId);
+  });
+}, { networkApiKey: 'network-key-for-tests-0123456789' });
