@@ -16,7 +16,7 @@ import { makeBatch, makeLines } from './charging-fixtures.js';
 import { startBenchPostgres, type BenchPostgres } from './renewals-postgres.js';
 
 /**
- * `npm run bench -- charging [--records 1000000] [--lines 100000] [--batch 1000] [--stores sqlite,postgres]
+ * `npm run bench -- charging [--records 1000000] [--lines 100000] [--batch 5000] [--stores sqlite,postgres]
  * [--concurrency N]`: charges usage records through `usage.chargeRecords` (the function behind
  * `POST /api/v1/usage` and the CSV import) on SQLite (WAL, synchronous=FULL) and PostgreSQL (fsync and
  * synchronous_commit on), then, in the same run and database, a raw-store baseline: per record one
@@ -51,7 +51,7 @@ function options(args: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...args], options: {
       records: { type: 'string', default: '1000000' }, lines: { type: 'string', default: '100000' },
-      batch: { type: 'string', default: '1000' }, stores: { type: 'string', default: 'sqlite,postgres' },
+      batch: { type: 'string', default: '5000' }, stores: { type: 'string', default: 'sqlite,postgres' },
       concurrency: { type: 'string' },
     },
   });

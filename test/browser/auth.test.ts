@@ -25,7 +25,7 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
     await page.getByLabel('Name (optional)').fill('Mei Traveller');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/verify\?/);
-    await expect(page.getByRole('status').first().innerText()).resolves.toContain('We e-mailed a 6-digit code');
+    await page.getByRole('status').filter({ hasText: 'We e-mailed a 6-digit code' }).waitFor();
     await page.getByLabel('6-digit code').fill(await codeFor(portal, email));
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
     await page.waitForURL((url) => url.pathname === '/');
@@ -45,7 +45,7 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/verify\?/);
-    await expect(page.getByRole('status').first().innerText()).resolves.toContain('by SMS');
+    await page.getByRole('status').filter({ hasText: 'by SMS' }).waitFor();
     await page.getByLabel('6-digit code').fill(await codeFor(portal, mobile));
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
     await page.waitForURL((url) => url.pathname === '/');
@@ -61,11 +61,11 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
     await page.getByLabel('E-mail or mobile number').fill(email);
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect(page.getByRole('alert').innerText()).resolves.toBe('The e-mail, phone number or password is wrong.');
+    await page.getByRole('alert').filter({ hasText: 'The e-mail, phone number or password is wrong.' }).waitFor();
     // The field that failed validation is named.
     await page.getByLabel('E-mail or mobile number').fill('x');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect(page.getByRole('alert').innerText()).resolves.toContain('E-mail or mobile number');
+    await page.getByRole('alert').filter({ hasText: 'E-mail or mobile number' }).waitFor();
     expectNoPageErrors(phone);
     await phone.context.close();
   });
@@ -78,7 +78,7 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.waitForURL(/\/sign-in/);
-    await expect(page.getByRole('status').first().innerText()).resolves.toBe('You are signed out.');
+    await page.getByRole('status').filter({ hasText: 'You are signed out.' }).waitFor();
     await page.goto('/account');
     await page.waitForURL(/\/sign-in\?next=%2Faccount/);
     expectNoPageErrors(phone);
@@ -135,7 +135,7 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
     await expect(sessions.count()).resolves.toBe(2);
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await page.waitForURL(/\/sign-in/);
-    await expect(page.getByRole('status').first().innerText()).resolves.toBe('You are signed out on every device.');
+    await page.getByRole('status').filter({ hasText: 'You are signed out on every device.' }).waitFor();
     // The other device's session ended too.
     await other.page.goto('/account');
     await other.page.waitForURL(/\/sign-in\?next=/);

@@ -61,7 +61,7 @@ describe('portal: languages', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
       await page.locator('input[name="contact"]').fill(email);
       await page.locator('input[name="password"]').fill('wrong-password-123');
       await page.locator('form button[type="submit"]').click();
-      await expect(page.getByRole('alert').innerText()).resolves.toBe(c.wrongPassword);
+      await page.getByRole('alert').filter({ hasText: c.wrongPassword }).waitFor();
 
       for (const [path, title] of [['/sign-up', c.titles.signUp], ['/forgot-password', c.titles.forgot], ['/plans?country=JP', c.titles.plans]] as const) {
         await visit(page, path);

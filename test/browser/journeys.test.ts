@@ -58,7 +58,7 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await page.goto('/lines/claim');
     await page.getByLabel("SIM's phone number").fill(DEMO_SIMS[2]);
     await page.getByRole('button', { name: 'Send code' }).click();
-    await expect(page.getByRole('alert').innerText()).resolves.toContain('cannot be added');
+    await page.getByRole('alert').filter({ hasText: 'cannot be added' }).waitFor();
     expectNoPageErrors(phone);
     await phone.context.close();
   });
@@ -104,7 +104,7 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await heading(page, 'Renew');
     await page.getByRole('textbox', { name: 'Promotion code' }).fill('SUMMER2025');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await expect(page.getByRole('alert').innerText()).resolves.toBe('This promotion has ended.');
+    await page.getByRole('alert').filter({ hasText: 'This promotion has ended.' }).waitFor();
     await page.getByRole('textbox', { name: 'Promotion code' }).fill('TRAVEL5');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('Code TRAVEL5 applied.').waitFor();
@@ -187,7 +187,7 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     const { email } = await provisionCustomer(portal);
     await signInWithPassword(page, email);
     await buyEsim(page, 'JP-DATA-1D', 'Test card that is declined');
-    await expect(page.getByRole('alert').innerText()).resolves.toBe('The payment was declined. Try another card.');
+    await page.getByRole('alert').filter({ hasText: 'The payment was declined. Try another card.' }).waitFor();
     await page.getByRole('radio', { name: 'Test card Visa 4242 (payment succeeds)' }).check();
     await page.getByRole('button', { name: /^Pay / }).click();
     await heading(page, 'Your order');

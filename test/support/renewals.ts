@@ -25,23 +25,29 @@ export type ScriptedAnswer = 'succeed' | 'decline' | 'auth' | 'timeout' | 'pendi
 export class ScriptedProvider implements PaymentProvider {
   readonly methods: readonly string[];
   readonly offSessionMethods: readonly string[];
-  readonly script: ScriptedAnswer[] = [];
-  readonly charges = new Map<string, ProviderPayment & { offSession: boolean; amountMinor: number }>();
+  /** Answers for the next off-session charges of a customer, in order (then `succeed`). */
+  private readonly scripts = new Map<string, ScriptedAnswer[]>();
+  readonly charges = new Map<string, ProviderPayment & { offSession: boolean; amountMinor: number; customerId: string }>();
   private serial = 0;
+
+  script(customerId: string, ...answers: ScriptedAnswer[]): void {
+    this.scripts.set(customerId, [...(this.scripts.get(customerId) ?? []), ...answers]);
+  }
+
+  /** Off-session charges made for the customer (one per idempotency key, however often it was sent). */
+  callsFor(customerId: string): number {
+    return [...this.charges.values()].filter((c) => c.offSession && c.customerId === customerId).length;
+  }
 
   constructor(readonly name = 'testpay', offSession = true) {
     this.methods = [`${name}_card`];
     this.offSessionMethods = offSession ? [`${name}_card`] : [];
   }
 
-  get offSessionCalls(): number {
-    return [...this.charges.values()].filter((c) => c.offSession).length;
-  }
-
   async createPayment(input: CreateProviderPayment): Promise<ProviderPayment> {
     const seen = this.charges.get(input.idempotencyKey);
     if (seen !== undefined) return seen;
-    const answer: ScriptedAnswer = input.offSession ? this.script.shift() ?? 'succeed' : 'succeed';
+    const answer: ScriptedAnswer = input.offSession ? this.scripts.get(input.customerId)?.shift() ?? 'succeed' : 'succeed';
     this.serial += 1;
     const providerPaymentId = `${this.name}_ch_${this.serial}`;
     const amount = input.amount;
@@ -52,7 +58,7 @@ export class ScriptedProvider implements PaymentProvider {
       ...(input.savePaymentMethod && status === 'succeeded'
         ? { savedMethod: { providerMethodRef: `${this.name}_pm_${this.serial}`, brand: 'visa', last4: '1111', expMonth: 12, expYear: 2030 } } : {}),
     };
-    this.charges.set(input.idempotencyKey, { ...payment, offSession: input.offSession, amountMinor: amount.amountMinor });
+    this.charges.set(input.idempotencyKey, { ...payment, offSession: input.offSession, amountMinor: amount.amountMinor, customerId: input.customerId });
     if (answer === 'timeout') throw new Error('testpay: no answer (the charge was made)');
     return payment;
   }

@@ -89,6 +89,9 @@ export const balancesMigrations: Record<string, Migration> = {
       // without statistics may prefer the (status, valid_until) index and scan every active bucket.
       await db.schema.createIndex('bucket_line_status_idx').on('bucket').columns(['line_id', 'status', 'valid_until']).execute();
       await db.schema.dropIndex('bucket_line_validity_idx').execute();
+      // Charging updates `remaining` and `used` of the same rows over and over; on PostgreSQL, room
+      // left in each page keeps those updates heap-only (no new entry in the bucket's five indexes).
+      if (db.getExecutor().adapter instanceof PostgresAdapter) await sql`alter table bucket set (fillfactor = 70)`.execute(db);
 
       // One row per rated usage record; the record id is the network's idempotency key.
       await db.schema.createTable('usage_record')

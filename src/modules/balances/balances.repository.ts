@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { insertRows } from '../../platform/db/bulk.js';
 import { assert } from '../../platform/assert.js';
 import type { Dialect, Executor, Tx } from '../../platform/db/database.js';
 import type { Currency } from '../../platform/money.js';
@@ -253,15 +254,7 @@ const BATCH_ROWS = 1000;
 
 /** Inserts many buckets; those whose idempotency key exists are skipped. Returns the keys it inserted. */
 export async function insertBucketsOnce(db: Executor, rows: readonly BucketTable[]): Promise<Set<string>> {
-  const inserted = new Set<string>();
-  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
-    const out = await db.insertInto('bucket').values(rows.slice(i, i + BATCH_ROWS))
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning('idempotency_key')
-      .execute();
-    for (const row of out) inserted.add(row.idempotency_key);
-  }
-  return inserted;
+  return new Set((await insertRows(db, 'bucket', rows, { onConflictDoNothing: ['idempotency_key'], returning: 'idempotency_key' })).map(String));
 }
 
 export async function findBucketsByIdempotencyKeys(db: Executor, keys: readonly string[]): Promise<BucketRow[]> {
@@ -273,11 +266,11 @@ export async function findBucketsByIdempotencyKeys(db: Executor, keys: readonly 
 }
 
 export async function insertLedgerTransactions(db: Executor, rows: readonly LedgerTransactionTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += BATCH_ROWS) await db.insertInto('ledger_transaction').values(rows.slice(i, i + BATCH_ROWS)).execute();
+  await insertRows(db, 'ledger_transaction', rows);
 }
 
 export async function insertManyPostings(db: Executor, rows: readonly LedgerPostingTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += BATCH_ROWS) await db.insertInto('ledger_posting').values(rows.slice(i, i + BATCH_ROWS)).execute();
+  await insertRows(db, 'ledger_posting', rows);
 }
 
 /** The bucket postings of one ledger transaction, with their buckets' kind and currency. */

@@ -14,7 +14,7 @@ import {
 import { createUsageChart } from './balances.usage.chart.js';
 import { THRESHOLD_JOB, createThresholdNoticeJob, thresholdJobDedupeKey, type ThresholdNotice } from './balances.usage.notices.js';
 import {
-  insertThresholds, usageStoreFor, type RatingBucketRow, type UsageRecordTable, type UsageThresholdTable,
+  insertThresholds, usageStoreFor, type RatingBucketRow, type UsageRecordTable, type UsageStore, type UsageThresholdTable,
 } from './balances.usage.repository.js';
 import type { UsageDeps, UsageLineRef, UsagePeriodRef } from './balances.usage.ports.js';
 
@@ -51,7 +51,9 @@ interface Rateable {
  */
 export function createUsageCharging(deps: UsageDeps) {
   const { database, clock, ids, lines, catalog } = deps;
-  const store = usageStoreFor(database);
+  // Resolved on first use: a service built over a store that never charges needs no SQLite handle.
+  let storeOf: UsageStore | undefined;
+  const store = (): UsageStore => (storeOf ??= usageStoreFor(database));
   const overageCache = new Map<string, Readonly<Record<UsageKind, OverageRule>> | null>();
   const zoneCache = new Map<string, ReadonlySet<string>>();
   const coverageCache = new Map<string, ReadonlySet<string>>();
@@ -178,10 +180,10 @@ export function createUsageCharging(deps: UsageDeps) {
       toMs = Math.max(toMs, item.record.startedAtMs);
     }
     const lineIds = [...new Set(items.map((i) => i.line.id))];
-    const bucketsByLine = groupBy((await store.loadBuckets(tx, lineIds, fromMs, toMs)).map((row) => ({ row, bucket: toRatingBucket(row) })), (b) => b.row.line_id);
+    const bucketsByLine = groupBy((await store().loadBuckets(tx, lineIds, fromMs, toMs)).map((row) => ({ row, bucket: toRatingBucket(row) })), (b) => b.row.line_id);
     const sorted = new Map<string, RatingBucket[]>();
     for (const [lineId, list] of bucketsByLine) sorted.set(lineId, list.map((b) => b.bucket).sort(compareRatingBuckets));
-    const recorded = await store.findRecorded(tx, items.map((i) => i.record.recordId));
+    const recorded = await store().findRecorded(tx, items.map((i) => i.record.recordId));
 
     const out = new Map<number, UsageResult>();
     const records: UsageRecordTable[] = [];
@@ -229,7 +231,7 @@ export function createUsageCharging(deps: UsageDeps) {
       });
     }
     const debitList = [...debits].map(([bucketId, amount]) => ({ bucketId, amount }));
-    const outcome = await store.write(tx, { records, debits: debitList, transactions, postings, createdAtMs: nowMs });
+    const outcome = await store().write(tx, { records, debits: debitList, transactions, postings, createdAtMs: nowMs });
     if (outcome === 'conflict') throw new UsageConflict();
     const crossings: Crossing[] = [];
     for (const lineId of drawnLines) findCrossings(lineId, sorted.get(lineId) ?? EMPTY, nowMs, crossings);

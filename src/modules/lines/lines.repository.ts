@@ -1,4 +1,5 @@
 import type { Executor, Tx } from '../../platform/db/database.js';
+import { insertRows } from '../../platform/db/bulk.js';
 import type { SimType } from '../provisioning/index.js';
 import type { Line, Period } from './lines.js';
 
@@ -112,12 +113,7 @@ export async function listLatestPeriods(db: Executor, lineIds: readonly string[]
 
 /** Inserts the periods that collide with no unique constraint; returns the ids it inserted. */
 export async function insertPeriodsIfAbsent(tx: Tx, rows: readonly LinePeriodTable[]): Promise<Set<string>> {
-  const inserted = new Set<string>();
-  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
-    const out = await tx.insertInto('line_period').values(rows.slice(i, i + BATCH_ROWS)).onConflict((oc) => oc.doNothing()).returning('id').execute();
-    for (const row of out) inserted.add(row.id);
-  }
-  return inserted;
+  return new Set((await insertRows(tx, 'line_period', rows, { onConflictDoNothing: [], returning: 'id' })).map(String));
 }
 
 export async function findPeriodsByOrders(db: Executor, orderIds: readonly string[]): Promise<LinePeriodTable[]> {

@@ -28,6 +28,8 @@ export function createOrdersService(deps: OrdersDeps, options: OrdersOptions = {
     quoteRenewal: renewals.quoteRenewal,
     /** Cancels auto-renew orders still waiting for payment (the line was renewed another way). */
     cancelRenewalOrders: renewals.cancelRenewalOrders,
+    /** Queues the expiry of unpaid auto-renew orders left to the customer to pay by hand. */
+    scheduleRenewalExpiry: renewals.scheduleExpiry,
     /** Orders by id as other modules may see them (`OrderSummary`). */
     findOrders: renewals.findOrders,
     fulfil: fulfilment.fulfil,

@@ -143,7 +143,7 @@ export function createRenewalOrders(deps: OrdersDeps, options: OrdersOptions) {
 
   /**
    * Opens one `pending_payment` renewal order per request (origin `auto_renew`), priced now, in the
-   * caller's transaction, with a few multi-row statements. A request that cannot be priced gets its
+   * caller's transaction, with a few multi-row statements. Its expiry job comes with `scheduleExpiry`. A request that cannot be priced gets its
    * error (`request.not_found`, `catalog.plan_not_found`, `orders.plan_kind_mismatch`,
    * `catalog.plan_not_available`, `catalog.currency_not_offered`) and opens nothing; the others open.
    */
@@ -170,11 +170,19 @@ export function createRenewalOrders(deps: OrdersDeps, options: OrdersOptions) {
       return { ok: true, order: { ...price, orderId: row.id, lineId: request.lineId, customerId: request.customerId, language: customer.language as Language } };
     });
     await insertOrders(tx, rows);
+    // No expiry job yet: most renewals are paid at once. The caller, which follows each order, asks
+    // for it (`scheduleExpiry`) when it leaves an order to the customer.
     await insertOrderEvents(tx, rows.map((row) => event(row.id, 'pending_payment', { origin: 'auto_renew' }, nowMs)));
-    await enqueueJobs(tx, ids, clock, rows.map((row) => ({
-      kind: EXPIRE_ORDER_JOB, payload: { orderId: row.id }, runAtMs: row.expires_at, dedupeKey: `${EXPIRE_ORDER_JOB}:${row.id}`,
-    })));
     return results;
+  }
+
+  /** Queues the expiry job of unpaid renewal orders left to the customer (idempotent: one job per order ever). */
+  async function scheduleExpiry(tx: Tx, orderIds: readonly string[]): Promise<void> {
+    if (orderIds.length === 0) return;
+    const open = (await findOrdersByIds(tx, [...new Set(orderIds)])).filter((o) => o.status === 'pending_payment');
+    await enqueueJobs(tx, ids, clock, open.map((o) => ({
+      kind: EXPIRE_ORDER_JOB, payload: { orderId: o.id }, runAtMs: o.expires_at, dedupeKey: `${EXPIRE_ORDER_JOB}:${o.id}`,
+    })));
   }
 
   function event(orderId: string, status: string, detail: Record<string, unknown>, nowMs: number): OrderEventTable {
@@ -270,7 +278,7 @@ export function createRenewalOrders(deps: OrdersDeps, options: OrdersOptions) {
     }]));
   }
 
-  return { openRenewalOrders, quoteRenewal, markOrdersPaid, cancelRenewalOrders, findOrders };
+  return { openRenewalOrders, quoteRenewal, markOrdersPaid, cancelRenewalOrders, scheduleExpiry, findOrders };
 }
 
 export type RenewalOrders = ReturnType<typeof createRenewalOrders>;

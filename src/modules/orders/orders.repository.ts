@@ -1,4 +1,5 @@
 import type { ColumnType } from 'kysely';
+import { insertRows } from '../../platform/db/bulk.js';
 import type { Dialect, Executor, Tx } from '../../platform/db/database.js';
 import type { OrderKind, OrderOrigin, OrderStatus } from './orders.js';
 
@@ -122,11 +123,11 @@ function chunks<T>(items: readonly T[]): T[][] {
 }
 
 export async function insertOrders(db: Executor, rows: readonly NewOrderRow[]): Promise<void> {
-  for (const chunk of chunks(rows)) await db.insertInto('customer_order').values(chunk).execute();
+  await insertRows(db, 'customer_order', rows);
 }
 
 export async function insertOrderEvents(db: Executor, rows: readonly OrderEventTable[]): Promise<void> {
-  for (const chunk of chunks(rows)) await db.insertInto('order_event').values(chunk).execute();
+  await insertRows(db, 'order_event', rows);
 }
 
 export async function findOrdersByIds(db: Executor, ids: readonly string[]): Promise<OrderRow[]> {

@@ -9,7 +9,7 @@ import { RECONCILE_MAX_ATTEMPTS, amountMatches, isTerminal, providerKeyForPaymen
 import type { Outcomes } from './payments.outcome.js';
 import { withTimeout, type PaymentProvider } from './payments.provider.js';
 import {
-  findOpenPaymentsOfOrders, findPaymentMethodsByIds, findLatestPaymentsOfOrders, insertPaymentsIfAllowed, lockPayments, updatePaymentStatus,
+  findOpenPaymentsOfOrders, findPaymentMethodsByIds, findLatestPaymentsOfOrders, insertPaymentsIfAllowed, lockPayments, markPaymentsSucceeded,
   type PaymentMethodRow, type PaymentRow,
 } from './payments.repository.js';
 
@@ -74,11 +74,12 @@ export const MAX_OFF_SESSION_CHARGES = 2000;
 
 /**
  * Off-session charges in batches (auto-renew), with the guarantees of `payOrder`: (1) `open`
- * records the intents in the caller's transaction, each with its reconciliation job; (2) `charge`
+ * records the intents in the caller's transaction, which holds them under a lease of its own (see
+ * `open`); (2) `charge`
  * calls the providers outside any transaction, many at a time, each bounded by the timeout (a
  * throw or a timeout is `unknown`); (3) `record` applies the answers in the caller's transaction
  * through the same state machine, paying the orders through the gateway (its batch form when it
- * has one) and cancelling the reconciliation jobs of the payments it closed.
+ * has one), and queueing the reconciliation job of every payment that stays open.
  */
 export function createOffSession(deps: PaymentsDeps, outcomes: Outcomes) {
   const { database, clock, ids, gateway, registry, config } = deps;
@@ -145,11 +146,10 @@ export function createOffSession(deps: PaymentsDeps, outcomes: Outcomes) {
       fresh.push(payment);
       return { ok: true, orderId: charge.orderId, paymentId: id, resumed: false, payment, token: method.provider_method_ref };
     });
+    // No reconciliation job yet: the caller holds each charge under a lease taken in this same
+    // transaction and takes it up (`open` again) if it dies before `record`; `record` queues the job
+    // for answers that leave a payment open, and `followUp` when the caller gives a charge up.
     const inserted = await insertPaymentsIfAllowed(tx, fresh);
-    await enqueueJobs(tx, ids, clock, fresh.filter((p) => inserted.has(p.id)).map((p) => ({
-      kind: RECONCILE_JOB, payload: { paymentId: p.id }, runAtMs: nowMs + deps.settleAfterMs,
-      dedupeKey: `${RECONCILE_JOB}:${p.id}`, maxAttempts: RECONCILE_MAX_ATTEMPTS,
-    })));
     // A payment not inserted lost a race with another attempt on its order (unique open attempt).
     return planned.map((p) => (p.ok && !p.resumed && !inserted.has(p.paymentId) ? { ok: false, orderId: p.orderId, reason: 'attempt_open' } : p));
   }
@@ -224,27 +224,41 @@ export function createOffSession(deps: PaymentsDeps, outcomes: Outcomes) {
       if (isPlain) plain.push({ payment, outcome: answer.outcome });
       else others.push(answer);
     }
-    for (const { payment, outcome } of plain) {
-      const updated = await updatePaymentStatus(tx, payment.id, payment.status, {
-        status: 'succeeded', provider_payment_id: payment.provider_payment_id ?? outcome.providerPaymentId ?? null,
-        action_url: null, failure_code: null, updated_at: nowMs,
-      });
-      assert(updated === 1, `payment ${payment.id} changed under its lock`);
-    }
+    const moved = await markPaymentsSucceeded(tx, plain.map(({ payment, outcome }) => ({ id: payment.id, providerPaymentId: outcome.providerPaymentId ?? null })), nowMs);
+    assert(moved === plain.length, 'payments changed under their locks');
     const paid = await payOrders(tx, plain);
     for (const { payment, outcome } of plain) {
       // The order was paid another way between the read and the lock: the money goes back.
       if (!paid.has(payment.order_id)) await outcomes.scheduleRefund(tx, payment, 'order_not_payable', outcome.amount ?? money(payment.amount_minor, payment.currency as Currency));
     }
     for (const answer of others) await outcomes.decide(tx, answer.paymentId, answer.outcome);
-    const after = await lockPayments(tx, database.dialect, answers.map((a) => a.paymentId));
-    await cancelQueuedJobs(tx, after.filter((p) => isTerminal(p.status)).map((p) => `${RECONCILE_JOB}:${p.id}`), nowMs);
-    const byId = new Map(after.map((p) => [p.id, p]));
+    const after = new Map<string, PaymentRow>(plain.map(({ payment }) => [payment.id, { ...payment, status: 'succeeded', failure_code: null, action_url: null }]));
+    for (const payment of await lockPayments(tx, database.dialect, others.map((a) => a.paymentId))) after.set(payment.id, payment);
+    // Payments still open are left to reconciliation; a job queued earlier for one now closed is not needed any more.
+    await queueReconciliation(tx, [...after.values()].filter((p) => !isTerminal(p.status)));
+    await cancelQueuedJobs(tx, [...after.values()].filter((p) => isTerminal(p.status) && locked.get(p.id)?.status !== 'created').map((p) => `${RECONCILE_JOB}:${p.id}`), nowMs);
     return answers.map((answer) => {
-      const payment = byId.get(answer.paymentId);
+      const payment = after.get(answer.paymentId);
       assert(payment !== undefined, `payment ${answer.paymentId} disappeared`);
       return { paymentId: payment.id, orderId: payment.order_id, status: payment.status, failureCode: payment.failure_code, actionUrl: payment.action_url };
     });
+  }
+
+  async function queueReconciliation(tx: Tx, open: readonly PaymentRow[]): Promise<void> {
+    const nowMs = clock.nowMs();
+    await enqueueJobs(tx, ids, clock, open.map((p) => ({
+      kind: RECONCILE_JOB, payload: { paymentId: p.id }, runAtMs: Math.max(nowMs, p.created_at + deps.settleAfterMs),
+      dedupeKey: `${RECONCILE_JOB}:${p.id}`, maxAttempts: RECONCILE_MAX_ATTEMPTS,
+    })));
+  }
+
+  /**
+   * The caller gives up following these orders' charges (it stops holding them): any payment still
+   * open on them gets its reconciliation job, which asks the provider and settles it.
+   */
+  async function followUp(tx: Tx, orderIds: readonly string[]): Promise<void> {
+    if (orderIds.length === 0) return;
+    await queueReconciliation(tx, await findOpenPaymentsOfOrders(tx, orderIds));
   }
 
   /** The latest payment of each order, for following orders whose payment was left to reconciliation. */
@@ -253,7 +267,7 @@ export function createOffSession(deps: PaymentsDeps, outcomes: Outcomes) {
     return new Map(rows.map((p) => [p.order_id, { paymentId: p.id, orderId: p.order_id, status: p.status, failureCode: p.failure_code, actionUrl: p.action_url }]));
   }
 
-  return { offSessionMethod, open, charge, record, latestPayments };
+  return { offSessionMethod, open, charge, record, followUp, latestPayments };
 }
 
 export type OffSession = ReturnType<typeof createOffSession>;

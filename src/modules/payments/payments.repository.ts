@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Dialect, Executor, Tx } from '../../platform/db/database.js';
+import { insertRows } from '../../platform/db/bulk.js';
 import type { Currency } from '../../platform/money.js';
 import { LIST_LIMIT, OPEN_STATUSES, type PaymentStatus, type RefundReason, type RefundStatus } from './payments.js';
 import type { ProviderStatus } from './payments.provider.js';
@@ -224,11 +226,7 @@ function chunked<T>(items: readonly T[]): T[][] {
 
 /** Inserts the payments that violate no unique index (one open attempt per order); returns the ids it inserted. */
 export async function insertPaymentsIfAllowed(db: Executor, rows: readonly PaymentTable[]): Promise<Set<string>> {
-  const inserted = new Set<string>();
-  for (const chunk of chunked(rows)) {
-    for (const row of await db.insertInto('payment').values(chunk).onConflict((oc) => oc.doNothing()).returning('id').execute()) inserted.add(row.id);
-  }
-  return inserted;
+  return new Set((await insertRows(db, 'payment', rows, { onConflictDoNothing: [], returning: 'id' })).map(String));
 }
 
 /** Reads the payments with row locks on PostgreSQL (in id order, so that batches never deadlock). */
@@ -266,4 +264,23 @@ export async function findPaymentMethodsByIds(db: Executor, ids: readonly string
   const rows: PaymentMethodRow[] = [];
   for (const chunk of chunked([...new Set(ids)])) rows.push(...await db.selectFrom('payment_method').selectAll().where('id', 'in', chunk).execute());
   return rows;
+}
+
+/**
+ * Moves payments still `created` or `unknown` to `succeeded` with their provider ids, in one
+ * statement (off-session batches); the caller holds them locked. Returns how many moved.
+ */
+export async function markPaymentsSucceeded(
+  db: Executor, items: ReadonlyArray<{ id: string; providerPaymentId: string | null }>, nowMs: number,
+): Promise<number> {
+  let moved = 0;
+  for (const chunk of chunked(items)) {
+    const providerIds = sql<string | null>`case id ${sql.join(chunk.map((i) => sql`when ${i.id} then ${i.providerPaymentId}`), sql` `)} end`;
+    const result = await db.updateTable('payment')
+      .set({ status: 'succeeded', provider_payment_id: sql<string | null>`coalesce(provider_payment_id, ${providerIds})`, action_url: null, failure_code: null, updated_at: nowMs })
+      .where('id', 'in', chunk.map((i) => i.id)).where('status', 'in', ['created', 'unknown'])
+      .executeTakeFirst();
+    moved += Number(result.numUpdatedRows);
+  }
+  return moved;
 }

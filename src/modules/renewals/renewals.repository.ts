@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { insertRows } from '../../platform/db/bulk.js';
 import type { Dialect, Executor, Tx } from '../../platform/db/database.js';
 import type { Currency } from '../../platform/money.js';
 import { OPEN_ATTEMPT_STATUSES, type AttemptStatus, type DisabledReason } from './renewals.js';
@@ -92,9 +93,7 @@ export async function disablePolicies(db: Executor, lineIds: readonly string[], 
 
 /** Inserts attempts; one for a line and period end that exists already is skipped. */
 export async function insertAttempts(db: Executor, rows: readonly AttemptRow[]): Promise<void> {
-  for (const chunk of chunked(rows)) {
-    await db.insertInto('renewal_attempt').values(chunk).onConflict((oc) => oc.columns(['line_id', 'period_end_at']).doNothing()).execute();
-  }
+  await insertRows(db, 'renewal_attempt', rows, { onConflictDoNothing: ['line_id', 'period_end_at'] });
 }
 
 /**
@@ -119,22 +118,28 @@ export async function findLatestAttemptOfLine(db: Executor, lineId: string): Pro
 }
 
 /**
- * Claims up to `limit` due attempts for `claimToken` until `leaseUntilMs` (their `due_at` moves
- * there, so a claim that is not finished comes due again when it runs out). On PostgreSQL rows
- * another worker is claiming are skipped; SQLite serialises writers.
+ * Locks up to `limit` due attempts, longest due first, for the caller's transaction: on PostgreSQL
+ * rows another worker holds are skipped (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers. The
+ * caller moves every one of them on (its `due_at` to the future) before it commits.
  */
-export async function claimDueAttempts(
-  tx: Tx, dialect: Dialect, claimToken: string, nowMs: number, leaseUntilMs: number, limit: number,
-): Promise<AttemptRow[]> {
-  const rows = await tx.selectFrom('renewal_attempt').selectAll()
+export async function lockDueAttempts(tx: Tx, dialect: Dialect, nowMs: number, limit: number, id?: string): Promise<AttemptRow[]> {
+  return tx.selectFrom('renewal_attempt').selectAll()
     .where('due_at', '<=', nowMs)
+    .$if(id !== undefined, (qb) => qb.where('id', '=', id ?? ''))
     .orderBy('due_at').orderBy('id').limit(limit)
     .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked())
     .execute();
-  if (rows.length === 0) return [];
-  await tx.updateTable('renewal_attempt').set({ claimed_by: claimToken, due_at: leaseUntilMs, updated_at: nowMs })
-    .where('id', 'in', rows.map((r) => r.id)).execute();
-  return rows.map((r) => ({ ...r, claimed_by: claimToken, due_at: leaseUntilMs }));
+}
+
+/** Moves attempts the caller holds locked in its transaction (see `lockDueAttempts`); returns the ids it moved. */
+export async function updateLockedAttempts(db: Executor, ids: readonly string[], patch: AttemptPatch, nowMs: number): Promise<Set<string>> {
+  const closed = patch.due_at === null;
+  for (const chunk of chunked(ids)) {
+    await db.updateTable('renewal_attempt')
+      .set({ ...patch, claimed_by: null, updated_at: nowMs, ...(closed ? { closed_at: nowMs } : {}) })
+      .where('id', 'in', chunk).where('closed_at', 'is', null).execute();
+  }
+  return new Set(ids);
 }
 
 export interface AttemptPatch {
@@ -162,14 +167,17 @@ export async function updateClaimedAttempts(
   return moved;
 }
 
-/** Marks the claimed attempts `charging`, setting the order of those that just got one (one statement). */
+/**
+ * Claims locked attempts for `claimToken` until `leaseUntilMs` as `charging`, with their orders (one
+ * statement): a charge that is not settled when the lease runs out comes due again and is taken up.
+ */
 export async function markCharging(
-  db: Executor, items: ReadonlyArray<{ id: string; orderId: string }>, claimToken: string, nowMs: number,
+  db: Executor, items: ReadonlyArray<{ id: string; orderId: string }>, claimToken: string, leaseUntilMs: number, nowMs: number,
 ): Promise<void> {
   for (const chunk of chunked(items)) {
     const orderCase = sql<string>`case id ${sql.join(chunk.map((i) => sql`when ${i.id} then ${i.orderId}`), sql` `)} end`;
-    await db.updateTable('renewal_attempt').set({ status: 'charging', order_id: orderCase, updated_at: nowMs })
-      .where('id', 'in', chunk.map((i) => i.id)).where('claimed_by', '=', claimToken).execute();
+    await db.updateTable('renewal_attempt').set({ status: 'charging', order_id: orderCase, claimed_by: claimToken, due_at: leaseUntilMs, updated_at: nowMs })
+      .where('id', 'in', chunk.map((i) => i.id)).execute();
   }
 }
 

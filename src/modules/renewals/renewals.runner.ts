@@ -4,20 +4,24 @@ import { inTransaction, type Tx } from '../../platform/db/database.js';
 import type { Language } from '../../platform/i18n.js';
 import { backoffMs, type JobHandler } from '../../platform/jobs/index.js';
 import type { CustomerRow } from '../accounts/index.js';
-import type { LineRenewalState } from '../lines/index.js';
-import type { OrderSummary } from '../orders/index.js';
-import type { ChargeAnswer, OpenedCharge, RecordedCharge } from '../payments/index.js';
+import type { ChargeAnswer, OpenedCharge } from '../payments/index.js';
 import type { RenewalsDeps, RenewalsOptions } from './renewals.context.js';
 import { formatInstant, lineUrl, noticesTo, orderUrl } from './renewals.notices.js';
-import { ATTEMPT_LEASE_MS, MAX_ATTEMPT_ERRORS, OUTCOME_CHECK_MS, decideAttempt, failureKind, nextRetryAtMs, type OpenAttemptStatus } from './renewals.js';
 import {
-  claimDueAttempts, disablePolicies, findPolicies, markCharging, updateClaimedAttempts, type AttemptRow, type PolicyRow,
+  ATTEMPT_LEASE_MS, MAX_ATTEMPT_ERRORS, OUTCOME_CHECK_MS, decideAttempt, failureKind, nextRetryAtMs, type OpenAttemptStatus,
+} from './renewals.js';
+import {
+  disablePolicies, findPolicies, lockDueAttempts, markCharging, updateClaimedAttempts, updateLockedAttempts,
+  type AttemptPatch, type AttemptRow, type PolicyRow,
 } from './renewals.repository.js';
 
 /** `renewals.sweep`: a recurring job that runs every due renewal attempt (see `createRunner`). */
 export const SWEEP_JOB = 'renewals.sweep';
 
-/** A payment failure found for a claimed attempt, and how to treat it (`failureKind` unless forced). */
+/** Moves attempts on: under the row locks of the claiming transaction, or under the worker's claim later. */
+type Write = (ids: readonly string[], patch: AttemptPatch) => Promise<Set<string>>;
+
+/** A payment failure found for an attempt, and how to treat it (`failureKind` unless forced). */
 interface Failure {
   readonly attempt: AttemptRow;
   readonly failureCode: string;
@@ -25,28 +29,40 @@ interface Failure {
   readonly orderId: string | null;
 }
 
+interface Waiting {
+  readonly attempt: AttemptRow;
+  readonly status: OpenAttemptStatus;
+  readonly untilMs: number;
+}
+
+interface Prepared {
+  readonly opened: OpenedCharge[];
+  readonly attemptOfOrder: Map<string, AttemptRow>;
+  readonly policies: Map<string, PolicyRow>;
+}
+
 /**
- * The renewal worker. Due attempts are claimed in batches (`FOR UPDATE SKIP LOCKED` on PostgreSQL,
- * so any number of workers share them) with a lease in the row itself; per batch, one transaction
- * decides each attempt and opens the orders and payments to charge, the provider calls run outside
- * any transaction and overlap (several batches in flight, up to `maxInFlight` calls), and one
- * transaction records every answer — the renewals that succeed get their period, allowances and
- * confirmation in that same commit. A worker that dies leaves its attempts claimed; when the lease
- * runs out another worker takes them up and asks the provider about the charges first, so a line
- * is charged and renewed once. A batch that fails is retried one attempt at a time, and an attempt
- * that keeps failing inside is parked.
+ * The renewal worker. Due attempts are taken in batches (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+ * any number of workers share them). Per batch, one transaction locks them, decides each, opens the
+ * orders and payments to charge and claims those for this worker with a lease in the row itself;
+ * the provider calls run outside any transaction and overlap (several batches in flight, up to
+ * `maxInFlight` calls); one transaction records every answer — renewals that succeed get their
+ * period, allowances and confirmation in that same commit. A worker that dies leaves its charges
+ * claimed; when the lease runs out another worker takes them up and asks the provider about each
+ * first, so a line is charged and renewed once. A batch that fails is retried one attempt at a
+ * time, and an attempt that keeps failing inside is parked (status `parked`, `last_error`).
  */
 export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
   const { database, clock, log, lines, orders, payments, accounts, catalog, notifications, config } = deps;
   const db = database.db;
 
-  /** Customers, line states and plan names for the notices of a transaction, read once. */
+  /** Customers, line states and plan names for notices, read once per transaction. */
   async function noticeContext(tx: Tx, attempts: readonly AttemptRow[], policies: ReadonlyMap<string, PolicyRow>) {
     const customers = await accounts.profile.getCustomers(tx, attempts.map((a) => a.customer_id));
     const states = await lines.renewalStatesOf(tx, attempts.map((a) => a.line_id));
     const planNames = new Map<string, Readonly<Record<Language, string>>>();
-    for (const code of new Set([...policies.values()].map((p) => p.plan_code))) {
-      const plan = await catalog.findPlan(code, tx);
+    for (const code of new Set(attempts.map((a) => policies.get(a.line_id)?.plan_code ?? ''))) {
+      const plan = code === '' ? undefined : await catalog.findPlan(code, tx);
       if (plan !== undefined) planNames.set(code, plan.texts.name);
     }
     return { customers, states, planNames };
@@ -57,11 +73,12 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
     for (const message of noticesTo(customer, template, params)) await notifications.queue(tx, message);
   }
 
-  /** Moves failed attempts on: the customer's action, a retry, or no more tries; and tells the customer. */
-  async function fail(tx: Tx, failures: readonly Failure[], token: string, policies: ReadonlyMap<string, PolicyRow>): Promise<void> {
+  /** Moves failed attempts on — the customer's action, a retry, or no more tries — and tells the customer. */
+  async function fail(tx: Tx, write: Write, failures: readonly Failure[], policies: ReadonlyMap<string, PolicyRow>): Promise<void> {
     if (failures.length === 0) return;
     const nowMs = clock.nowMs();
     const { customers, states, planNames } = await noticeContext(tx, failures.map((f) => f.attempt), policies);
+    const leftToCustomer: string[] = [];
     for (const failure of failures) {
       const { attempt } = failure;
       const failures = attempt.failures + 1;
@@ -69,10 +86,9 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
       const kind = failure.kind ?? failureKind(failure.failureCode);
       const retryAtMs = kind === 'retry' ? nextRetryAtMs({ failures, nowMs, periodEndMs: attempt.period_end_at, retryDelaysMs: options.retryDelaysMs }) : undefined;
       const status: OpenAttemptStatus = kind === 'action' ? 'action_required' : retryAtMs !== undefined ? 'retrying' : 'failed';
-      const moved = await updateClaimedAttempts(tx, [attempt.id], token, {
-        status, due_at: retryAtMs ?? graceEndMs, failures, last_failure_code: failure.failureCode.slice(0, 100),
-      }, nowMs);
+      const moved = await write([attempt.id], { status, due_at: retryAtMs ?? graceEndMs, failures, last_failure_code: failure.failureCode.slice(0, 100) });
       if (!moved.has(attempt.id)) continue;
+      if (failure.orderId !== null) leftToCustomer.push(failure.orderId);
       const customer = customers.get(attempt.customer_id);
       const language = (customer?.language ?? 'en') as Language;
       const number = states.get(attempt.line_id)?.line.msisdn ?? '';
@@ -86,24 +102,26 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
         await queueNotices(tx, customer, 'renewals.auto_renew_failed_final', { plan, number, payUrl, until: formatInstant(until, language) });
       }
     }
+    // The customer may pay these orders by hand until they expire.
+    await orders.scheduleRenewalExpiry(tx, leftToCustomer);
   }
 
   /** The grace time ended unpaid: auto-renew turns off (the line expires by its periods) and the customer is told. */
-  async function lapse(tx: Tx, attempts: readonly AttemptRow[], token: string, policies: ReadonlyMap<string, PolicyRow>): Promise<void> {
+  async function lapse(tx: Tx, write: Write, attempts: readonly AttemptRow[], policies: ReadonlyMap<string, PolicyRow>): Promise<void> {
     if (attempts.length === 0) return;
     const nowMs = clock.nowMs();
-    const moved = await updateClaimedAttempts(tx, attempts.map((a) => a.id), token, { status: 'lapsed', due_at: null }, nowMs);
+    const moved = await write(attempts.map((a) => a.id), { status: 'lapsed', due_at: null });
     const mine = attempts.filter((a) => moved.has(a.id));
     const off = new Set(await disablePolicies(tx, mine.map((a) => a.line_id), 'expired', nowMs));
-    const { customers, states } = await noticeContext(tx, mine.filter((a) => off.has(a.line_id)), policies);
-    for (const attempt of mine.filter((a) => off.has(a.line_id))) {
+    const told = mine.filter((a) => off.has(a.line_id));
+    const { customers, states } = await noticeContext(tx, told, policies);
+    for (const attempt of told) {
       await queueNotices(tx, customers.get(attempt.customer_id), 'renewals.auto_renew_disabled', { number: states.get(attempt.line_id)?.line.msisdn ?? '' });
     }
   }
 
-  /** Waits: the same claim moves each attempt to its status and next time (one statement per distinct pair). */
-  async function wait(tx: Tx, items: ReadonlyArray<{ attempt: AttemptRow; status: OpenAttemptStatus; untilMs: number }>, token: string): Promise<void> {
-    const nowMs = clock.nowMs();
+  /** Moves attempts to their status and next time: one statement per distinct pair. */
+  async function wait(write: Write, items: readonly Waiting[]): Promise<void> {
     const groups = new Map<string, { status: OpenAttemptStatus; untilMs: number; ids: string[] }>();
     for (const item of items) {
       const key = `${item.status}@${item.untilMs}`;
@@ -111,53 +129,61 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
       group.ids.push(item.attempt.id);
       groups.set(key, group);
     }
-    for (const group of groups.values()) await updateClaimedAttempts(tx, group.ids, token, { status: group.status, due_at: group.untilMs }, nowMs);
+    for (const group of groups.values()) await write(group.ids, { status: group.status, due_at: group.untilMs });
   }
 
-  interface Prepared {
-    readonly opened: OpenedCharge[];
-    readonly attemptOfOrder: Map<string, AttemptRow>;
-    readonly policies: Map<string, PolicyRow>;
-  }
-
-  /** One transaction: decides every claimed attempt and opens the orders and payments of those to charge. */
-  async function prepare(tx: Tx, claimed: readonly AttemptRow[], token: string): Promise<Prepared> {
+  /**
+   * In the transaction that locked the attempts: decides each one (see `decideAttempt`), closes,
+   * lapses or reschedules those that are not charged, and opens the orders and payments of the
+   * others, claiming them for this worker (`charging`, with a lease).
+   */
+  async function prepare(tx: Tx, locked: readonly AttemptRow[], token: string): Promise<Prepared> {
     const nowMs = clock.nowMs();
-    const states: Map<string, LineRenewalState> = await lines.renewalStatesOf(tx, claimed.map((a) => a.line_id));
-    const policies = await findPolicies(tx, claimed.map((a) => a.line_id));
-    const orderIds = claimed.flatMap((a) => (a.order_id === null ? [] : [a.order_id]));
-    const orderMap: Map<string, OrderSummary> = await orders.findOrders(tx, orderIds);
-    const paymentMap: Map<string, RecordedCharge> = await payments.offSession.latestPayments(tx, orderIds);
-    const closes = new Map<'succeeded' | 'superseded' | 'cancelled', string[]>();
+    const write: Write = (ids, patch) => updateLockedAttempts(tx, ids, patch, nowMs);
+    const states = await lines.renewalStatesOf(tx, locked.map((a) => a.line_id));
+    const policies = await findPolicies(tx, locked.map((a) => a.line_id));
+    const orderIds = locked.flatMap((a) => (a.order_id === null ? [] : [a.order_id]));
+    const orderMap = await orders.findOrders(tx, orderIds);
+    const paymentMap = await payments.offSession.latestPayments(tx, orderIds);
+    const closes = new Map<'succeeded' | 'superseded' | 'cancelled', AttemptRow[]>();
     const lapses: AttemptRow[] = [];
-    const waits: Array<{ attempt: AttemptRow; status: OpenAttemptStatus; untilMs: number }> = [];
+    const waits: Waiting[] = [];
     const failures: Failure[] = [];
     const toCharge: AttemptRow[] = [];
-    for (const attempt of claimed) {
-      const order = attempt.order_id === null ? undefined : orderMap.get(attempt.order_id);
-      const payment = attempt.order_id === null ? undefined : paymentMap.get(attempt.order_id);
+    for (const attempt of locked) {
       const decision = decideAttempt({
         status: attempt.status, periodEndMs: attempt.period_end_at, lineValidUntilMs: states.get(attempt.line_id)?.latest?.endsAtMs,
-        policyEnabled: policies.get(attempt.line_id)?.enabled === 1, order, payment, nowMs, graceMs: lines.graceMs,
+        policyEnabled: policies.get(attempt.line_id)?.enabled === 1, nowMs, graceMs: lines.graceMs,
+        order: attempt.order_id === null ? undefined : orderMap.get(attempt.order_id),
+        payment: attempt.order_id === null ? undefined : paymentMap.get(attempt.order_id),
       });
-      if (decision.kind === 'close') closes.set(decision.status, [...(closes.get(decision.status) ?? []), attempt.id]);
+      if (decision.kind === 'close') closes.set(decision.status, [...(closes.get(decision.status) ?? []), attempt]);
       else if (decision.kind === 'lapse') lapses.push(attempt);
       else if (decision.kind === 'wait') waits.push({ attempt, status: decision.status, untilMs: decision.untilMs });
       else if (decision.kind === 'failure') failures.push({ attempt, failureCode: decision.failureCode, orderId: attempt.order_id });
       else toCharge.push(attempt);
     }
-    for (const [status, ids] of closes) await updateClaimedAttempts(tx, ids, token, { status, due_at: null }, nowMs);
-    await lapse(tx, lapses, token, policies);
-    await wait(tx, waits, token);
+    for (const [status, attempts] of closes) {
+      await write(attempts.map((a) => a.id), { status, due_at: null });
+      const unpaid = attempts.flatMap((a) => (a.order_id === null ? [] : [a.order_id]));
+      // Orders this worker stops following: any charge still open on them is reconciled; unpaid ones expire.
+      await payments.offSession.followUp(tx, unpaid);
+      await orders.scheduleRenewalExpiry(tx, unpaid);
+    }
+    await lapse(tx, write, lapses, policies);
+    await wait(write, waits);
 
     // The order to charge: the attempt's own while it can still be paid, else a new one.
-    const needOrder = toCharge.filter((a) => a.order_id === null || orderMap.get(a.order_id)?.status !== 'pending_payment');
+    const orderOf = new Map<string, string>();
+    const needOrder: AttemptRow[] = [];
+    for (const a of toCharge) {
+      if (a.order_id !== null && orderMap.get(a.order_id)?.status === 'pending_payment') orderOf.set(a.id, a.order_id);
+      else needOrder.push(a);
+    }
     const opened = await orders.openRenewalOrders(tx, needOrder.map((a) => {
       const policy = policies.get(a.line_id);
       return { lineId: a.line_id, customerId: a.customer_id, planCode: policy?.plan_code ?? '', currency: policy?.currency ?? 'USD', expiresAtMs: a.period_end_at + lines.graceMs };
     }));
-    const orderOf = new Map<string, string>();
-    for (const a of toCharge) if (a.order_id !== null && !needOrder.includes(a)) orderOf.set(a.id, a.order_id);
     needOrder.forEach((a, i) => {
       const result = opened[i];
       if (result?.ok === true) orderOf.set(a.id, result.order.orderId);
@@ -166,82 +192,114 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
     });
     const chargeable = toCharge.filter((a) => orderOf.has(a.id));
     const attemptOfOrder = new Map(chargeable.map((a) => [orderOf.get(a.id) ?? '', a]));
+    await markCharging(tx, chargeable.map((a) => ({ id: a.id, orderId: orderOf.get(a.id) ?? '' })), token, nowMs + ATTEMPT_LEASE_MS, nowMs);
     const charges = await payments.offSession.open(tx, chargeable.map((a) => ({
       orderId: orderOf.get(a.id) ?? '', customerId: a.customer_id, paymentMethodId: policies.get(a.line_id)?.payment_method_id ?? '',
     })));
     const ready: OpenedCharge[] = [];
-    const later: Array<{ attempt: AttemptRow; status: OpenAttemptStatus; untilMs: number }> = [];
+    const later: Waiting[] = [];
     for (const charge of charges) {
       const attempt = attemptOfOrder.get(charge.orderId);
       if (attempt === undefined) continue;
       if (charge.ok) ready.push(charge);
       else if (charge.reason === 'payment_method_missing' || charge.reason === 'method_not_available') failures.push({ attempt, failureCode: charge.reason, orderId: charge.orderId });
       // An attempt of the customer's own is open on the order (or it was just paid): look again later.
-      else later.push({ attempt: { ...attempt, order_id: charge.orderId }, status: 'awaiting_outcome', untilMs: Math.min(attempt.period_end_at + lines.graceMs, nowMs + OUTCOME_CHECK_MS) });
+      else later.push({ attempt, status: 'awaiting_outcome', untilMs: Math.min(attempt.period_end_at + lines.graceMs, nowMs + OUTCOME_CHECK_MS) });
     }
-    // Every attempt with an order records it now; those that cannot be charged move on below.
-    await markCharging(tx, chargeable.map((a) => ({ id: a.id, orderId: orderOf.get(a.id) ?? '' })), token, nowMs);
-    await wait(tx, later, token);
-    await fail(tx, failures.map((f) => ({ ...f, attempt: { ...f.attempt, order_id: f.orderId } })), token, policies);
+    await wait(write, later);
+    await fail(tx, write, failures, policies);
     return { opened: ready, attemptOfOrder, policies };
   }
 
-  /** One transaction: records every answer; what succeeded was renewed (and its attempt closed) in it. */
+  /** Records every answer; what succeeded was renewed (and its attempt closed) in this same transaction. */
   async function settle(tx: Tx, answers: readonly ChargeAnswer[], prepared: Prepared, token: string): Promise<void> {
     const recorded = await payments.offSession.record(tx, answers);
     const nowMs = clock.nowMs();
+    const write: Write = (ids, patch) => updateClaimedAttempts(tx, ids, token, patch, nowMs);
     const failures: Failure[] = [];
-    const waits: Array<{ attempt: AttemptRow; status: OpenAttemptStatus; untilMs: number }> = [];
+    const waits: Waiting[] = [];
     for (const r of recorded) {
       const attempt = prepared.attemptOfOrder.get(r.orderId);
       if (attempt === undefined) continue;
       const graceEndMs = attempt.period_end_at + lines.graceMs;
       if (r.status === 'failed' || r.status === 'cancelled') failures.push({ attempt, failureCode: r.failureCode ?? 'declined', orderId: r.orderId });
       else if (r.status === 'requires_action') failures.push({ attempt, failureCode: 'requires_action', kind: 'action', orderId: r.orderId });
-      // Succeeded: closed by the period it added, unless the order is fulfilled later (then this
-      // update, still under the claim, makes the worker look again); still open: the provider tells later.
+      // Succeeded: the period it added closed the attempt, unless the order is fulfilled later (then
+      // this update, still under the claim, has the worker look again); still open: the provider tells later.
       else waits.push({ attempt, status: 'awaiting_outcome', untilMs: Math.min(graceEndMs, nowMs + (r.status === 'succeeded' ? 60_000 : OUTCOME_CHECK_MS)) });
     }
-    await wait(tx, waits, token);
-    await fail(tx, failures, token, prepared.policies);
+    await wait(write, waits);
+    await fail(tx, write, failures, prepared.policies);
   }
 
-  async function handle(claimed: readonly AttemptRow[], token: string): Promise<void> {
-    const prepared = await inTransaction(db, (tx) => prepare(tx, claimed, token));
-    if (prepared.opened.length === 0) return;
+  /** Settles the answers together, or one by one when that fails (a charge left unsettled is taken up after its lease). */
+  async function settleAll(answers: readonly ChargeAnswer[], prepared: Prepared, token: string): Promise<void> {
+    try {
+      await inTransaction(db, (tx) => settle(tx, answers, prepared, token));
+    } catch (error) {
+      log.warn({ err: error, answers: answers.length }, 'settling a renewal batch failed; settling one by one');
+      for (const answer of answers) {
+        await inTransaction(db, (tx) => settle(tx, [answer], prepared, token)).catch(async (inner: unknown) => {
+          const attempt = prepared.attemptOfOrder.get(answer.orderId);
+          if (attempt !== undefined) await recordError(attempt, token, inner);
+        });
+      }
+    }
+  }
+
+  /** Locks (with `lock`), prepares, charges and settles; returns the attempts it locked. */
+  async function handle(lock: (tx: Tx) => Promise<AttemptRow[]>, token: string, seen: (rows: AttemptRow[]) => void): Promise<number> {
+    let count = 0;
+    const prepared = await inTransaction(db, async (tx) => {
+      const locked = await lock(tx);
+      seen(locked);
+      count = locked.length;
+      return locked.length === 0 ? undefined : prepare(tx, locked, token);
+    });
+    if (prepared === undefined || prepared.opened.length === 0) return count;
     const answers = await payments.offSession.charge(prepared.opened, prepared.opened.length);
-    await inTransaction(db, (tx) => settle(tx, answers, prepared, token));
+    await settleAll(answers, prepared, token);
+    return count;
   }
 
-  /** An attempt that failed inside (not a payment failure): retried with backoff, parked after a few. */
+  /** An attempt that failed inside (not a payment failure): tried again with backoff, parked after a few. */
   async function recordError(attempt: AttemptRow, token: string, error: unknown): Promise<void> {
     const errors = attempt.errors + 1;
-    const message = error instanceof Error ? error.message : String(error);
     const parked = errors >= MAX_ATTEMPT_ERRORS;
-    log.error({ err: error, attemptId: attempt.id, lineId: attempt.line_id, errors, parked }, parked ? 'renewal attempt parked' : 'renewal attempt failed inside; retrying later');
-    await updateClaimedAttempts(db, [attempt.id], token, {
-      status: parked ? 'parked' : attempt.status, due_at: parked ? null : clock.nowMs() + backoffMs(errors), errors, last_error: message.slice(0, 2000),
-    }, clock.nowMs());
+    const nowMs = clock.nowMs();
+    log.error({ err: error, attemptId: attempt.id, lineId: attempt.line_id, errors, parked }, parked ? 'renewal attempt parked' : 'renewal attempt failed inside; trying again later');
+    const message = error instanceof Error ? error.message : String(error);
+    await inTransaction(db, async (tx) => {
+      const [row] = await lockDueAttempts(tx, database.dialect, Number.MAX_SAFE_INTEGER, 1, attempt.id);
+      // Only while it is still this worker's, or nobody's: another worker may have taken it up meanwhile.
+      if (row === undefined || (row.claimed_by !== null && row.claimed_by !== token && (row.due_at ?? 0) > nowMs)) return;
+      await updateLockedAttempts(tx, [row.id], {
+        status: parked ? 'parked' : row.status, due_at: parked ? null : nowMs + backoffMs(errors), errors, last_error: message.slice(0, 2000),
+      }, nowMs);
+      if (parked && row.order_id !== null) await payments.offSession.followUp(tx, [row.order_id]);
+    });
   }
 
-  /** Claims and handles one batch; returns how many attempts it claimed (0: nothing is due). */
+  /** Takes one batch of due attempts through; returns how many it took (0: nothing is due). */
   async function processBatch(token: string): Promise<number> {
     const nowMs = clock.nowMs();
-    const claimed = await inTransaction(db, (tx) => claimDueAttempts(tx, database.dialect, token, nowMs, nowMs + ATTEMPT_LEASE_MS, options.batchSize));
-    if (claimed.length === 0) return 0;
+    let batch: AttemptRow[] = [];
     try {
-      await handle(claimed, token);
+      return await handle((tx) => lockDueAttempts(tx, database.dialect, nowMs, options.batchSize), token, (rows) => {
+        batch = rows;
+      });
     } catch (error) {
-      log.warn({ err: error, attempts: claimed.length }, 'renewal batch failed; handling its attempts one by one');
-      for (const attempt of claimed) {
+      if (batch.length === 0) throw error;
+      log.warn({ err: error, attempts: batch.length }, 'renewal batch failed; handling its attempts one by one');
+      for (const attempt of batch) {
         try {
-          await handle([attempt], token);
+          await handle((tx) => lockDueAttempts(tx, database.dialect, nowMs, 1, attempt.id), token, () => undefined);
         } catch (inner) {
           await recordError(attempt, token, inner);
         }
       }
+      return batch.length;
     }
-    return claimed.length;
   }
 
   /**

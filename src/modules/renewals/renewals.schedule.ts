@@ -26,7 +26,7 @@ interface ReminderPayload {
  * their unpaid orders are cancelled so that a charge still in flight for one is refunded.
  */
 export function createSchedule(deps: RenewalsDeps, options: RenewalsOptions) {
-  const { ids, clock, database, lines, orders, accounts, catalog, notifications, config } = deps;
+  const { ids, clock, database, lines, orders, payments, accounts, catalog, notifications, config } = deps;
 
   function attemptRow(lineId: string, customerId: string, periodEndMs: number, nowMs: number): AttemptRow {
     return {
@@ -59,6 +59,8 @@ export function createSchedule(deps: RenewalsDeps, options: RenewalsOptions) {
     const lineIds = [...latest.keys()];
     const overtaken = await closeAttemptsOfLines(tx, lineIds, periods.map((p) => p.orderId), nowMs);
     await orders.cancelRenewalOrders(tx, overtaken, 'renewed_otherwise');
+    // A charge still in flight for one of them is settled by reconciliation (and refunded: its order is cancelled).
+    await payments.offSession.followUp(tx, overtaken);
     const policies = await findPolicies(tx, lineIds);
     const automatic: AttemptRow[] = [];
     const manual: Array<{ lineId: string; periodEndMs: number }> = [];

@@ -149,6 +149,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('cache_size = -65536');
+    sqlite.pragma('wal_autocheckpoint = 10000');
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { insertRows } from '../db/bulk.js';
 import type { Dialect, Executor, Tx } from '../db/database.js';
 import type { JobStatus } from './jobs.js';
 
@@ -35,10 +36,7 @@ const INSERT_CHUNK = 1000;
 
 /** Inserts many jobs in few statements; a row whose dedupe key exists is skipped, like `insertJob`. */
 export async function insertJobs(db: Executor, rows: readonly JobTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await db.insertInto('job').values(rows.slice(i, i + INSERT_CHUNK))
-      .onConflict((oc) => oc.column('dedupe_key').doNothing()).execute();
-  }
+  await insertRows(db, 'job', rows, { onConflictDoNothing: ['dedupe_key'] });
 }
 
 /**

@@ -76,7 +76,7 @@ export class JobRunner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private abort = new AbortController();
-  private readonly seededSlots = new Map<string, number>();
+  private seeded = false;
 
   constructor(private readonly options: JobRunnerOptions) {
     for (const recurring of options.recurring ?? []) {
@@ -101,18 +101,20 @@ export class JobRunner {
     return total;
   }
 
-  /** Enqueues the current slot of every recurring job (once per slot and process; the dedupe key does the rest). */
+  /**
+   * When this runner first runs, enqueues the current slot of every recurring job (the dedupe key
+   * makes it one job whichever workers do it). Later slots are enqueued by the slot before them, so
+   * after downtime the pending slot runs once, late, instead of once per missed slot.
+   */
   private async seedRecurring(): Promise<void> {
     const { recurring = [], database, clock, ids } = this.options;
-    if (recurring.length === 0 || ids === undefined) return;
+    if (this.seeded || recurring.length === 0 || ids === undefined) return;
     const nowMs = clock.nowMs();
-    const due = recurring.filter((r) => this.seededSlots.get(r.kind) !== slotStartMs(nowMs, r.everyMs));
-    if (due.length === 0) return;
-    await enqueueJobs(database.db, ids, clock, due.map((r) => {
+    await enqueueJobs(database.db, ids, clock, recurring.map((r) => {
       const slot = slotStartMs(nowMs, r.everyMs);
       return { kind: r.kind, payload: { slotMs: slot }, runAtMs: slot, dedupeKey: recurringDedupeKey(r.kind, slot) };
     }));
-    for (const r of due) this.seededSlots.set(r.kind, slotStartMs(nowMs, r.everyMs));
+    this.seeded = true;
   }
 
   /** Before a recurring job runs, the next slot after now is enqueued (missed slots are not). */

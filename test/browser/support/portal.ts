@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -21,7 +22,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/stores.js';
  * suites test on both SQLite and PostgreSQL.
  */
 
-export const CHROMIUM_PATH = process.env.ROAMLINE_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screenshots');
 /** The narrowest phone the portal supports, and the size of the screenshots. */
 export const PHONE = { width: 360, height: 780 } as const;
@@ -53,22 +54,38 @@ export async function startPortal(): Promise<Portal> {
   // The in-process worker, as `roamline serve` runs it: fulfilment, provisioning and deliveries
   // happen in jobs, so an order reaches "fulfilled" only with it.
   app.roamline.jobs.start(200);
-  // playwright's launch() gives Chromium a fresh, temporary --user-data-dir of its own each time.
-  const browser = await chromium.launch({
+  const stopApp = async (): Promise<void> => {
+    await app.roamline.jobs.stop();
+    await app.close();
+    await database.close();
+  };
+  let browser: Browser;
+  try {
+    browser = await launchChromium();
+  } catch (error) {
+    await stopApp();
+    throw error;
+  }
+  return {
+    app, baseUrl, browser,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      await stopApp();
+    },
+  };
+}
+
+/** Debian's Chromium, headless; playwright's launch() gives it a fresh temporary --user-data-dir each time. */
+async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install Debian's package (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
-  return {
-    app, baseUrl, browser,
-    close: async () => {
-      await browser.close().catch(() => undefined);
-      await app.roamline.jobs.stop();
-      await app.close();
-      await database.close();
-    },
-  };
 }
 
 function freePort(): Promise<number> {
@@ -95,7 +112,7 @@ export async function openPhone(portal: Portal, locale = 'en-US'): Promise<Phone
   const context = await portal.browser.newContext({
     baseURL: portal.baseUrl, viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale,
   });
-  context.setDefaultTimeout(20_000);
+  context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));

@@ -8,8 +8,9 @@ import { describeEachStore } from '../../support/stores.js';
 import { START_MS, balancesTestMigrations, createHarness, type BalancesHarness } from './balances.fixtures.js';
 
 /**
- * Random sequences of grants, debits, expiries and refunds on one line, checked after every step
- * against the ledger invariants and against a plain model of what each bucket must hold.
+ * Random sequences of grants, debits, usage through the rating path (`usage.chargeRecords`, with
+ * repeated record ids), expiries and refunds on one line, checked after every step against the
+ * ledger invariants and against a plain model of what each bucket must hold.
  */
 
 interface GrantSpec {
@@ -27,7 +28,11 @@ type Step =
   | { readonly op: 'debitMany'; readonly buckets: readonly [number, number]; readonly amounts: readonly [number, number] }
   | { readonly op: 'advance'; readonly hours: number }
   | { readonly op: 'sweep' }
-  | { readonly op: 'refund'; readonly source: number; readonly key: number };
+  | { readonly op: 'refund'; readonly source: number; readonly key: number }
+  | {
+    readonly op: 'usage'; readonly kind: 'data' | 'voice' | 'sms'; readonly quantity: number; readonly country: string;
+    readonly startOffsetMinutes: number; readonly repeat: boolean;
+  };
 
 const SPECS = 8;
 const SOURCES = 3;
@@ -54,10 +59,19 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), hours: fc.integer({ min: 1, max: 24 }) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'sweep' as const }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('refund' as const), source: fc.nat({ max: SOURCES - 1 }), key: fc.nat({ max: 3 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('usage' as const), kind: fc.constantFrom('data' as const, 'voice' as const, 'sms' as const),
+      quantity: fc.integer({ min: 0, max: 400 }), country: fc.constantFrom('US', 'CN', 'FR'),
+      startOffsetMinutes: fc.integer({ min: -600, max: 0 }), repeat: fc.boolean(),
+    }),
+  },
 );
 
 interface ModelBucket {
   readonly id: string;
+  readonly kind: BucketKind;
   readonly source: number;
   readonly validFromMs: number;
   readonly validUntilMs: number;
@@ -113,6 +127,8 @@ async function runSequence(h: BalancesHarness, specs: readonly GrantSpec[], step
   const baseMs = clock.nowMs();
   const model = new Model();
   const sourceId = (source: number) => `ord_${lineId}_${source}`;
+  const charged = new Set<string>();
+  let lastRecordId: string | undefined;
 
   for (const s of steps) {
     switch (s.op) {
@@ -133,7 +149,7 @@ async function runSequence(h: BalancesHarness, specs: readonly GrantSpec[], step
         } else {
           model.grantedSpecs.set(s.spec, bucket.id);
           model.buckets.push({
-            id: bucket.id, source: spec.source, validFromMs: input.validFromMs, validUntilMs: input.validUntilMs,
+            id: bucket.id, kind: spec.kind, source: spec.source, validFromMs: input.validFromMs, validUntilMs: input.validUntilMs,
             remaining: spec.amount, status: 'active',
           });
         }
@@ -188,6 +204,39 @@ async function runSequence(h: BalancesHarness, specs: readonly GrantSpec[], step
         expect(new Map(result.buckets.map((x) => [x.bucketId, x.amount]))).toEqual(taken);
         break;
       }
+      case 'usage': {
+        const repeat = s.repeat && lastRecordId !== undefined;
+        const recordId = repeat && lastRecordId !== undefined ? lastRecordId : `${lineId}:usage:${charged.size}`;
+        lastRecordId = recordId;
+        const startedAtMs = clock.nowMs() + s.startOffsetMinutes * 60_000;
+        const [result] = await h.usage.chargeRecords([{ recordId, msisdn: h.msisdnOf(lineId), type: s.kind, quantity: s.quantity, country: s.country, startedAtMs }]);
+        if (charged.has(recordId)) {
+          expect(result).toMatchObject({ status: 'duplicate', draws: [] });
+          break;
+        }
+        charged.add(recordId);
+        expect(result).toBeDefined();
+        if (result === undefined) break;
+        expect(result.allowanceUnits + result.overageUnits + result.blockedUnits).toBe(s.quantity);
+        let money = 0;
+        for (const draw of result.draws) {
+          const b = model.buckets.find((x) => x.id === draw.bucketId);
+          expect(b !== undefined && model.usable(b, startedAtMs) && b.status === 'active', `drew from ${draw.bucketId}`).toBe(true);
+          if (b === undefined) continue;
+          expect(draw.amount).toBeLessThanOrEqual(b.remaining);
+          b.remaining -= draw.amount;
+          if (draw.kind === 'money') money += draw.amount;
+          else expect(draw.kind).toBe(s.kind);
+        }
+        expect(money).toBe(result.charge?.amountMinor ?? 0);
+        // Nothing was blocked while an eligible allowance bucket still held something.
+        if (result.blockedUnits > 0 && s.country !== 'FR') {
+          const left = model.buckets.filter((b) => b.kind === s.kind && model.usable(b, startedAtMs) && b.remaining > 0);
+          expect(left).toEqual([]);
+        }
+        if (s.country === 'FR') expect(result.status).toBe(s.quantity === 0 ? 'charged' : 'blocked');
+        break;
+      }
     }
 
     expect(await checkLedgerInvariants(db, lineId)).toEqual([]);
@@ -200,7 +249,7 @@ async function runSequence(h: BalancesHarness, specs: readonly GrantSpec[], step
 }
 
 describeEachStore('balances ledger properties', { migrations: balancesTestMigrations }, ({ getDb }) => {
-  it('keeps every invariant after every step of random grants, debits, expiries and refunds', async () => {
+  it('keeps every invariant after every step of random grants, debits, usage, expiries and refunds', async () => {
     const clock = new ManualClock(START_MS);
     const h = createHarness(getDb(), clock);
     await fc.assert(

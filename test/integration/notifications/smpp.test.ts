@@ -103,7 +103,9 @@ describe.each(STORES)('SMS over SMPP [%s]', (store) => {
     expect(await jobOf(t.app, id)).toMatchObject({ status: 'done', attempts: 1 });
     expect(await bodyOf(id)).toBe('');
     t.clock.advance(3_600_000);
-    expect(await t.app.roamline.jobs.runDue()).toBe(0);
+    // Other modules' scheduled jobs may fall due meanwhile; this message's job stays done, unretried.
+    await t.app.roamline.jobs.runDue();
+    expect((await jobOf(t.app, id))).toMatchObject({ status: 'done', attempts: 1 });
     expect(submittedTo(to)).toHaveLength(0);
   });
 

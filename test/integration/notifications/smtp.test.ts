@@ -84,7 +84,9 @@ describe.each(STORES)('e-mail over SMTP [%s]', (store) => {
     expect(failed?.lastError).toContain('550');
     expect((await jobOf(t.app, id))).toMatchObject({ status: 'done', attempts: 1 });
     t.clock.advance(3_600_000);
-    expect(await t.app.roamline.jobs.runDue()).toBe(0);
+    // Other modules' scheduled jobs may fall due meanwhile; this message's job stays done, unretried.
+    await t.app.roamline.jobs.runDue();
+    expect((await jobOf(t.app, id))).toMatchObject({ status: 'done', attempts: 1 });
     expect(mailTo(to)).toHaveLength(0);
   });
 
