@@ -29,7 +29,7 @@ import { devOutboxRoutes, smsGatewayReceiptRoutes } from '../modules/notificatio
 import { linesRoutes } from '../modules/lines/index.js';
 import { ordersRoutes } from '../modules/orders/index.js';
 import { paymentsFor, paymentsRoutes } from '../modules/payments/index.js';
-import { renewalsRoutes } from '../modules/renewals/index.js';
+import { renewalsAdminRoutes, renewalsRoutes } from '../modules/renewals/index.js';
 import { registerAuthHooks } from './auth.js';
 import { adminRoutes } from './admin.routes.js';
 import { errorHandler, notFoundProblem } from './error-handler.js';
@@ -143,6 +143,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(ordersRoutes(services.orders, (orderId) => paymentsFor(database.db, orderId)));
     await api.register(paymentsRoutes(services.payments));
     await api.register(renewalsRoutes(services.renewals));
+    await api.register(renewalsAdminRoutes(services.renewals));
     if (config.env !== 'production') await api.register(devOutboxRoutes(services.notifications));
     const sms = config.notifications.sms;
     if (sms.kind === 'http') await api.register(smsGatewayReceiptRoutes(services.notifications, sms.token));

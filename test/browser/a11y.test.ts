@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
-  BROWSER_TEST_TIMEOUT_MS, DEMO_SIMS, apiAs, buyEsimViaApi, claimSimViaApi, expectNoPageErrors, heading, openPhone,
+  BROWSER_TEST_TIMEOUT_MS, captureFailure, DEMO_SIMS, apiAs, buyEsimViaApi, claimSimViaApi, expectNoPageErrors, heading, openPhone,
   provisionCustomer, screenshot, seriousViolations, signInViaApi, startPortal, visit, type Portal,
 } from './support/portal.js';
 
@@ -14,6 +14,9 @@ describe('portal: accessibility and screenshots', { timeout: BROWSER_TEST_TIMEOU
   let portal: Portal;
   beforeAll(async () => {
     portal = await startPortal();
+  });
+  afterEach(async ({ task }) => {
+    await captureFailure(portal, task);
   });
   afterAll(async () => {
     await portal?.close();

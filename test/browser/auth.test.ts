@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BROWSER_TEST_TIMEOUT_MS, PASSWORD, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer,
+  BROWSER_TEST_TIMEOUT_MS, captureFailure, PASSWORD, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer,
   signInWithPassword, startPortal, uniqueEmail, uniqueHkMobile, type Portal,
 } from './support/portal.js';
 
@@ -8,6 +8,9 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
   let portal: Portal;
   beforeAll(async () => {
     portal = await startPortal();
+  });
+  afterEach(async ({ task }) => {
+    await captureFailure(portal, task);
   });
   afterAll(async () => {
     await portal?.close();
@@ -20,6 +23,8 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
     await page.goto('/');
     await page.waitForURL(/\/sign-in\?next=/);
     await page.getByRole('link', { name: 'Create an account' }).click();
+    // The sign-in page stays on screen while the sign-up page loads, with fields of the same names.
+    await heading(page, 'Create your account');
     await page.getByLabel('E-mail or mobile number').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Name (optional)').fill('Mei Traveller');
@@ -41,6 +46,7 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
     const { page } = phone;
     const mobile = uniqueHkMobile();
     await page.goto('/sign-up');
+    await heading(page, 'Create your account');
     await page.getByLabel('E-mail or mobile number').fill(mobile);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -110,6 +116,7 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
     const { email } = await provisionCustomer(portal);
     await page.goto('/sign-in');
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await heading(page, 'Reset your password');
     await page.getByLabel('E-mail or mobile number').fill(email);
     await page.getByRole('button', { name: 'Send code' }).click();
     await page.getByLabel('6-digit code').waitFor();

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  BROWSER_TEST_TIMEOUT_MS, PASSWORD, apiAs, buyEsimViaApi, expectNoPageErrors, heading, missingKeys, openPhone,
+  BROWSER_TEST_TIMEOUT_MS, captureFailure, PASSWORD, apiAs, buyEsimViaApi, expectNoPageErrors, heading, missingKeys, openPhone,
   provisionCustomer, rawKeysIn, screenshot, seriousViolations, startPortal, visit, type Portal,
 } from './support/portal.js';
 import type { Page } from 'playwright-core';
@@ -42,6 +42,9 @@ describe('portal: languages', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let portal: Portal;
   beforeAll(async () => {
     portal = await startPortal();
+  });
+  afterEach(async ({ task }) => {
+    await captureFailure(portal, task);
   });
   afterAll(async () => {
     await portal?.close();

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
-  BROWSER_TEST_TIMEOUT_MS, DEMO_SIMS, apiAs, buyEsimViaApi, codeFor, expectNoPageErrors, heading, openPhone,
+  BROWSER_TEST_TIMEOUT_MS, captureFailure, DEMO_SIMS, apiAs, buyEsimViaApi, codeFor, expectNoPageErrors, heading, openPhone,
   provisionCustomer, reportUsage, screenshot, signInViaApi, signInWithPassword, startPortal, type Portal,
 } from './support/portal.js';
 
@@ -14,6 +14,9 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let portal: Portal;
   beforeAll(async () => {
     portal = await startPortal();
+  });
+  afterEach(async ({ task }) => {
+    await captureFailure(portal, task);
   });
   afterAll(async () => {
     await portal?.close();

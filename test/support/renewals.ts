@@ -30,6 +30,16 @@ export class ScriptedProvider implements PaymentProvider {
   readonly charges = new Map<string, ProviderPayment & { offSession: boolean; amountMinor: number; customerId: string }>();
   private serial = 0;
 
+  private readonly holds = new Map<string, { promise: Promise<void>; waiting: boolean }>();
+
+  /** Holds the customer's next off-session charges until `release()`; `waiting()` tells whether one arrived. */
+  hold(customerId: string): { release(): void; waiting(): boolean } {
+    let release!: () => void;
+    const gate = { promise: new Promise<void>((resolve) => { release = resolve; }), waiting: false };
+    this.holds.set(customerId, gate);
+    return { release: () => { this.holds.delete(customerId); release(); }, waiting: () => gate.waiting };
+  }
+
   script(customerId: string, ...answers: ScriptedAnswer[]): void {
     this.scripts.set(customerId, [...(this.scripts.get(customerId) ?? []), ...answers]);
   }
@@ -45,6 +55,11 @@ export class ScriptedProvider implements PaymentProvider {
   }
 
   async createPayment(input: CreateProviderPayment): Promise<ProviderPayment> {
+    const gate = input.offSession ? this.holds.get(input.customerId) : undefined;
+    if (gate !== undefined) {
+      gate.waiting = true;
+      await gate.promise;
+    }
     const seen = this.charges.get(input.idempotencyKey);
     if (seen !== undefined) return seen;
     const answer: ScriptedAnswer = input.offSession ? this.scripts.get(input.customerId)?.shift() ?? 'succeed' : 'succeed';
@@ -101,7 +116,7 @@ export async function createRenewalsTestApp(store: Store, renewals: Partial<Rene
   const database = await createTestDatabase(store, allMigrations);
   const clock = new ManualClock(startMs);
   // Sessions outlive the months these tests step through.
-  const config = testConfig({ renewals: renewalsConfig(renewals), publicUrl: 'https://portal.example', sessionIdleMs: 3650 * DAY_MS, sessionAbsoluteMs: 3650 * DAY_MS });
+  const config = testConfig({ renewals: renewalsConfig(renewals), publicUrl: 'https://portal.example', sessionIdleMs: 3650 * DAY_MS, sessionAbsoluteMs: 3650 * DAY_MS, adminApiKey: ADMIN_KEY });
   const provider = new ScriptedProvider('testpay');
   const wallet = new ScriptedProvider('walletpay', false);
   const app = await buildApp({ config, database, clock, logger: createLogger('silent'), overrides: { payments: { extraProviders: [provider, wallet] } } });
@@ -152,6 +167,8 @@ export async function traveller(app: FastifyInstance, language: 'en' | 'zh-CN' |
 }
 
 export const PLAN = 'HK-LOCAL-30D';
+/** The admin API key of the renewals test apps. */
+export const ADMIN_KEY = 'renewals-test-admin-key-0123456789';
 
 /**
  * Buys a new eSIM line with `planCode` and pays it on-session with a card that is saved

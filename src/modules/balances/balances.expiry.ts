@@ -67,11 +67,17 @@ export function createExpiry(deps: BalancesDeps) {
     });
   }
 
-  /** `balances.expire`: expires the job's bucket at its expiry instant, then sweeps any other due ones. */
+  /**
+   * `balances.expire`: expires the job's bucket (or buckets: `grantMany` queues one job for the
+   * buckets of a line that end together) at its expiry instant, then sweeps any other due ones.
+   */
   const expireJob: JobHandler = async (job) => {
-    const payload = job.payload as { bucketId?: unknown } | null;
+    const payload = job.payload as { bucketId?: unknown; bucketIds?: unknown } | null;
     const nowMs = clock.nowMs();
     if (typeof payload?.bucketId === 'string') await expireBucket(database.db, payload.bucketId, nowMs);
+    if (Array.isArray(payload?.bucketIds)) {
+      for (const id of payload.bucketIds) if (typeof id === 'string' && id !== payload.bucketId) await expireBucket(database.db, id, nowMs);
+    }
     await expireDueBuckets(database.db, nowMs, JOB_SWEEP_LIMIT);
   };
 

@@ -17,9 +17,11 @@ export const MAX_GRANTS_PER_CALL = 10_000;
 
 /**
  * `grantMany`: the same as calling `grant` for each input in the caller's transaction — one bucket
- * per idempotency key ever, one balanced ledger transaction and one expiry job per new bucket, a
+ * per idempotency key ever, one balanced ledger transaction per new bucket, a
  * repeated key with other parameters `request.idempotency_key_reused` — written with a few
- * multi-row statements instead of several statements per bucket. Results are in input order.
+ * multi-row statements instead of several statements per bucket, and with one expiry job for the
+ * new buckets of a line that end at the same instant (dedupe key of the first one, payload
+ * `{bucketId, bucketIds}`). Results are in input order.
  */
 export function createGrantMany(deps: BalancesDeps) {
   const { clock, ids } = deps;
@@ -53,9 +55,19 @@ export function createGrantMany(deps: BalancesDeps) {
     }
     await insertLedgerTransactions(tx, ledger);
     await insertManyPostings(tx, postings);
-    await enqueueJobs(tx, ids, clock, fresh.map((row) => ({
-      kind: EXPIRE_JOB, payload: { bucketId: row.id }, runAtMs: row.valid_until, dedupeKey: expireJobDedupeKey(row.id),
-    })));
+    // One expiry job per line and end instant: the buckets an order grants end together.
+    const groups = new Map<string, BucketTable[]>();
+    for (const row of fresh) {
+      const key = `${row.line_id}@${row.valid_until}`;
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    await enqueueJobs(tx, ids, clock, [...groups.values()].map((group) => {
+      const [first] = group;
+      assert(first !== undefined, 'a group has a bucket');
+      return {
+        kind: EXPIRE_JOB, payload: { bucketId: first.id, bucketIds: group.map((b) => b.id) }, runAtMs: first.valid_until, dedupeKey: expireJobDedupeKey(first.id),
+      };
+    }));
     // Keys granted before: the bucket that exists must be the one asked for again.
     const repeated = inputs.filter((input) => !inserted.has(input.idempotencyKey));
     const existing = new Map((await findBucketsByIdempotencyKeys(tx, repeated.map((i) => i.idempotencyKey))).map((b) => [b.idempotency_key, b]));

@@ -1,7 +1,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Executor } from '../../platform/db/database.js';
 import type { PlatformContext } from '../../platform/context.js';
-import { enqueueJob, type JobHandler } from '../../platform/jobs/index.js';
+import { insertRows } from '../../platform/db/bulk.js';
+import { enqueueJob, enqueueJobs, type JobHandler } from '../../platform/jobs/index.js';
 import type { Category, DeliveryStatus, FindRecipientProfile, OutgoingMessage, RecipientProfile, Transport } from './notifications.js';
 import { renderMessage } from './notifications.render.js';
 import { templateOf } from './notifications.templates.js';
@@ -39,6 +40,8 @@ export interface NotificationsService {
    * waits for the end of the recipient's night. Returns the message id (`msg_...`).
    */
   queue(db: Executor, message: OutgoingMessage): Promise<string>;
+  /** `queue` for many messages with a few multi-row statements (batches of renewals); ids in order. */
+  queueMany(db: Executor, messages: readonly OutgoingMessage[]): Promise<string[]>;
   /** The delivery status of one message, or undefined. */
   findDelivery(id: string): Promise<DeliveryView | undefined>;
   /** Messages kept by the outbox, newest first (development only). */
@@ -93,46 +96,61 @@ export function createNotificationsService(ctx: PlatformContext, deps: Notificat
     return deps.recipientProfile(db, customerId);
   }
 
+  /** Renders a message into its row, and when its delivery may start (undefined: suppressed, never sent). */
+  async function prepareMessage(db: Executor, message: OutgoingMessage): Promise<{ row: NotificationRow; releaseMs: number | undefined }> {
+    const template = templateOf(message.template);
+    const category: Category = template.category === 'marketing' ? 'marketing' : message.category ?? 'transactional';
+    const holdForMorning = message.channel === 'sms' && message.respectQuietHours === true;
+    const needsProfile = category === 'marketing' || holdForMorning;
+    const profile = needsProfile ? await profileOf(db, message.customerId) : undefined;
+    const suppressed = category === 'marketing' && profile?.marketingOptIn !== true;
+    const rendered = renderMessage(message.template, message.language, message.params ?? {}, { channel: message.channel, category, publicUrl: config.publicUrl });
+    const nowMs = clock.nowMs();
+    const releaseMs = holdForMorning && !suppressed
+      ? quietHoursReleaseMs(nowMs, recipientTimeZones(profile?.timeZone, phoneCountry(message.to)), settings.quietHours)
+      : nowMs;
+    const id = ids('msg');
+    const row: NotificationRow = {
+      id,
+      customer_id: message.customerId ?? null,
+      channel: message.channel,
+      recipient: message.to,
+      template: message.template,
+      language: message.language,
+      category,
+      subject: rendered.subject,
+      body: rendered.text,
+      html: rendered.html ?? null,
+      sensitive: message.sensitive === true ? 1 : 0,
+      status: suppressed ? 'suppressed' : 'queued',
+      attempts: 0,
+      last_error: suppressed ? 'the customer does not accept marketing messages' : null,
+      transport: null,
+      provider_message_id: null,
+      deliver_after: releaseMs > nowMs ? releaseMs : null,
+      last_attempt_at: null,
+      created_at: nowMs,
+      sent_at: null,
+      delivered_at: null,
+      updated_at: nowMs,
+    };
+    return { row, releaseMs: suppressed ? undefined : releaseMs };
+  }
+
   return {
     async queue(db, message) {
-      const template = templateOf(message.template);
-      const category: Category = template.category === 'marketing' ? 'marketing' : message.category ?? 'transactional';
-      const holdForMorning = message.channel === 'sms' && message.respectQuietHours === true;
-      const needsProfile = category === 'marketing' || holdForMorning;
-      const profile = needsProfile ? await profileOf(db, message.customerId) : undefined;
-      const suppressed = category === 'marketing' && profile?.marketingOptIn !== true;
-      const rendered = renderMessage(message.template, message.language, message.params ?? {}, { channel: message.channel, category, publicUrl: config.publicUrl });
-      const nowMs = clock.nowMs();
-      const releaseMs = holdForMorning && !suppressed
-        ? quietHoursReleaseMs(nowMs, recipientTimeZones(profile?.timeZone, phoneCountry(message.to)), settings.quietHours)
-        : nowMs;
-      const id = ids('msg');
-      await insertNotification(db, {
-        id,
-        customer_id: message.customerId ?? null,
-        channel: message.channel,
-        recipient: message.to,
-        template: message.template,
-        language: message.language,
-        category,
-        subject: rendered.subject,
-        body: rendered.text,
-        html: rendered.html ?? null,
-        sensitive: message.sensitive === true ? 1 : 0,
-        status: suppressed ? 'suppressed' : 'queued',
-        attempts: 0,
-        last_error: suppressed ? 'the customer does not accept marketing messages' : null,
-        transport: null,
-        provider_message_id: null,
-        deliver_after: releaseMs > nowMs ? releaseMs : null,
-        last_attempt_at: null,
-        created_at: nowMs,
-        sent_at: null,
-        delivered_at: null,
-        updated_at: nowMs,
-      });
-      if (!suppressed) await enqueueJob(db, ids, clock, { kind: DELIVER_JOB, payload: { notificationId: id }, runAtMs: releaseMs });
-      return id;
+      const { row, releaseMs } = await prepareMessage(db, message);
+      await insertNotification(db, row);
+      if (releaseMs !== undefined) await enqueueJob(db, ids, clock, { kind: DELIVER_JOB, payload: { notificationId: row.id }, runAtMs: releaseMs });
+      return row.id;
+    },
+    async queueMany(db, messages) {
+      const prepared = [];
+      for (const message of messages) prepared.push(await prepareMessage(db, message));
+      await insertRows(db, 'notification', prepared.map((p) => p.row));
+      await enqueueJobs(db, ids, clock, prepared.flatMap((p) => (p.releaseMs === undefined ? []
+        : [{ kind: DELIVER_JOB, payload: { notificationId: p.row.id }, runAtMs: p.releaseMs }])));
+      return prepared.map((p) => p.row.id);
     },
     findDelivery: async (id) => {
       const row = await findNotification(ctx.database.db, id);

@@ -225,9 +225,7 @@ export function createRenewalOrders(deps: OrdersDeps, options: OrdersOptions) {
       event(p.order.id, 'paid', { paymentId: paymentOf.get(p.order.id) }, nowMs),
       event(p.order.id, 'fulfilled', { lineId: p.state.line.id }, nowMs),
     ]));
-    for (const p of done) {
-      for (const message of confirmationMessages(p.order, p.plan, p.state.line.msisdn, p.period.endsAtMs)) await notifications.queue(tx, message);
-    }
+    await notifications.queueMany(tx, done.flatMap((p) => confirmationMessages(p.order, p.plan, p.state.line.msisdn, p.period.endsAtMs)));
     return placed.filter((_, i) => added[i]?.ok !== true).map((p) => p.order);
   }
 

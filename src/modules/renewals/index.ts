@@ -12,7 +12,7 @@
  */
 export { createRenewalsService, type RenewalsService, type AutoRenewInput, type AutoRenewView } from './renewals.service.js';
 export type { RenewalsDeps, RenewalsOptions } from './renewals.context.js';
-export { renewalsRoutes } from './renewals.routes.js';
+export { renewalsAdminRoutes, renewalsRoutes } from './renewals.routes.js';
 export { renewalsMigrations } from './renewals.migrations.js';
 export { SWEEP_JOB } from './renewals.runner.js';
 export { REMIND_JOB } from './renewals.schedule.js';

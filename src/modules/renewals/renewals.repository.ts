@@ -187,19 +187,21 @@ export async function markCharging(
  */
 export async function closeAttemptsOfLines(
   db: Executor, lineIds: readonly string[], paidOrderIds: readonly string[], nowMs: number,
-): Promise<string[]> {
+): Promise<{ succeeded: string[]; overtakenOrders: string[] }> {
   const closed = { due_at: null, claimed_by: null, closed_at: nowMs, updated_at: nowMs } as const;
+  const succeeded: string[] = [];
   for (const chunk of chunked(paidOrderIds)) {
-    await db.updateTable('renewal_attempt').set({ ...closed, status: 'succeeded' })
-      .where('order_id', 'in', chunk).where('closed_at', 'is', null).execute();
+    const rows = await db.updateTable('renewal_attempt').set({ ...closed, status: 'succeeded' })
+      .where('order_id', 'in', chunk).where('closed_at', 'is', null).returning('id').execute();
+    for (const row of rows) succeeded.push(row.id);
   }
-  const orders: string[] = [];
+  const overtakenOrders: string[] = [];
   for (const chunk of chunked([...new Set(lineIds)])) {
     const rows = await db.updateTable('renewal_attempt').set({ ...closed, status: 'superseded' })
       .where('line_id', 'in', chunk).where('closed_at', 'is', null).returning('order_id').execute();
-    for (const row of rows) if (row.order_id !== null) orders.push(row.order_id);
+    for (const row of rows) if (row.order_id !== null) overtakenOrders.push(row.order_id);
   }
-  return orders;
+  return { succeeded, overtakenOrders };
 }
 
 /** Closes the open attempts of a line as cancelled (auto-renew turned off), except one being charged right now. */

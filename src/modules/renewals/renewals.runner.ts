@@ -4,8 +4,10 @@ import { inTransaction, type Tx } from '../../platform/db/database.js';
 import type { Language } from '../../platform/i18n.js';
 import { backoffMs, type JobHandler } from '../../platform/jobs/index.js';
 import type { CustomerRow } from '../accounts/index.js';
+import type { OutgoingMessage } from '../notifications/index.js';
 import type { ChargeAnswer, OpenedCharge } from '../payments/index.js';
 import type { RenewalsDeps, RenewalsOptions } from './renewals.context.js';
+import type { Schedule } from './renewals.schedule.js';
 import { formatInstant, lineUrl, noticesTo, orderUrl } from './renewals.notices.js';
 import {
   ATTEMPT_LEASE_MS, MAX_ATTEMPT_ERRORS, OUTCOME_CHECK_MS, decideAttempt, failureKind, nextRetryAtMs, type OpenAttemptStatus,
@@ -52,7 +54,7 @@ interface Prepared {
  * first, so a line is charged and renewed once. A batch that fails is retried one attempt at a
  * time, and an attempt that keeps failing inside is parked (status `parked`, `last_error`).
  */
-export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
+export function createRunner(deps: RenewalsDeps, options: RenewalsOptions, schedule: Pick<Schedule, 'succeededIn'>) {
   const { database, clock, log, lines, orders, payments, accounts, catalog, notifications, config } = deps;
   const db = database.db;
 
@@ -68,9 +70,15 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
     return { customers, states, planNames };
   }
 
-  async function queueNotices(tx: Tx, customer: CustomerRow | undefined, template: Parameters<typeof noticesTo>[1], params: Record<string, string>): Promise<void> {
-    if (customer === undefined) return;
-    for (const message of noticesTo(customer, template, params)) await notifications.queue(tx, message);
+  /** Collects notices and queues them together (one multi-row write per transaction). */
+  function noticeBatch() {
+    const messages: OutgoingMessage[] = [];
+    return {
+      add(customer: CustomerRow | undefined, template: Parameters<typeof noticesTo>[1], params: Record<string, string>): void {
+        if (customer !== undefined) messages.push(...noticesTo(customer, template, params));
+      },
+      flush: (tx: Tx): Promise<unknown> => notifications.queueMany(tx, messages),
+    };
   }
 
   /** Moves failed attempts on — the customer's action, a retry, or no more tries — and tells the customer. */
@@ -78,6 +86,7 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
     if (failures.length === 0) return;
     const nowMs = clock.nowMs();
     const { customers, states, planNames } = await noticeContext(tx, failures.map((f) => f.attempt), policies);
+    const notices = noticeBatch();
     const leftToCustomer: string[] = [];
     for (const failure of failures) {
       const { attempt } = failure;
@@ -95,13 +104,14 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
       const payUrl = failure.orderId !== null ? orderUrl(config.publicUrl, failure.orderId) : lineUrl(config.publicUrl, attempt.line_id);
       const planCode = policies.get(attempt.line_id)?.plan_code ?? '';
       const plan = planNames.get(planCode)?.[language] ?? planCode;
-      if (status === 'action_required') await queueNotices(tx, customer, 'renewals.action_required', { number, payUrl });
-      else if (status === 'retrying') await queueNotices(tx, customer, 'renewals.auto_renew_failed', { plan, number, payUrl, nextAttempt: formatInstant(retryAtMs ?? nowMs, language) });
+      if (status === 'action_required') notices.add(customer, 'renewals.action_required', { number, payUrl });
+      else if (status === 'retrying') notices.add(customer, 'renewals.auto_renew_failed', { plan, number, payUrl, nextAttempt: formatInstant(retryAtMs ?? nowMs, language) });
       else {
         const until = nowMs < attempt.period_end_at ? attempt.period_end_at : graceEndMs;
-        await queueNotices(tx, customer, 'renewals.auto_renew_failed_final', { plan, number, payUrl, until: formatInstant(until, language) });
+        notices.add(customer, 'renewals.auto_renew_failed_final', { plan, number, payUrl, until: formatInstant(until, language) });
       }
     }
+    await notices.flush(tx);
     // The customer may pay these orders by hand until they expire.
     await orders.scheduleRenewalExpiry(tx, leftToCustomer);
   }
@@ -115,9 +125,9 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
     const off = new Set(await disablePolicies(tx, mine.map((a) => a.line_id), 'expired', nowMs));
     const told = mine.filter((a) => off.has(a.line_id));
     const { customers, states } = await noticeContext(tx, told, policies);
-    for (const attempt of told) {
-      await queueNotices(tx, customers.get(attempt.customer_id), 'renewals.auto_renew_disabled', { number: states.get(attempt.line_id)?.line.msisdn ?? '' });
-    }
+    const notices = noticeBatch();
+    for (const attempt of told) notices.add(customers.get(attempt.customer_id), 'renewals.auto_renew_disabled', { number: states.get(attempt.line_id)?.line.msisdn ?? '' });
+    await notices.flush(tx);
   }
 
   /** Moves attempts to their status and next time: one statement per distinct pair. */
@@ -214,13 +224,15 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions) {
   /** Records every answer; what succeeded was renewed (and its attempt closed) in this same transaction. */
   async function settle(tx: Tx, answers: readonly ChargeAnswer[], prepared: Prepared, token: string): Promise<void> {
     const recorded = await payments.offSession.record(tx, answers);
+    // Renewals fulfilled in this transaction closed their attempts already (through the period they added).
+    const closed = schedule.succeededIn(tx);
     const nowMs = clock.nowMs();
     const write: Write = (ids, patch) => updateClaimedAttempts(tx, ids, token, patch, nowMs);
     const failures: Failure[] = [];
     const waits: Waiting[] = [];
     for (const r of recorded) {
       const attempt = prepared.attemptOfOrder.get(r.orderId);
-      if (attempt === undefined) continue;
+      if (attempt === undefined || closed.has(attempt.id)) continue;
       const graceEndMs = attempt.period_end_at + lines.graceMs;
       if (r.status === 'failed' || r.status === 'cancelled') failures.push({ attempt, failureCode: r.failureCode ?? 'declined', orderId: r.orderId });
       else if (r.status === 'requires_action') failures.push({ attempt, failureCode: 'requires_action', kind: 'action', orderId: r.orderId });

@@ -26,6 +26,9 @@ interface ReminderPayload {
  * their unpaid orders are cancelled so that a charge still in flight for one is refunded.
  */
 export function createSchedule(deps: RenewalsDeps, options: RenewalsOptions) {
+  /** The attempts each transaction closed as succeeded (the worker settling a batch skips them). */
+  const succeededIn = new WeakMap<Tx, Set<string>>();
+
   const { ids, clock, database, lines, orders, payments, accounts, catalog, notifications, config } = deps;
 
   function attemptRow(lineId: string, customerId: string, periodEndMs: number, nowMs: number): AttemptRow {
@@ -57,7 +60,10 @@ export function createSchedule(deps: RenewalsDeps, options: RenewalsOptions) {
       if (seen === undefined || p.endsAtMs > seen.endsAtMs) latest.set(p.lineId, p);
     }
     const lineIds = [...latest.keys()];
-    const overtaken = await closeAttemptsOfLines(tx, lineIds, periods.map((p) => p.orderId), nowMs);
+    const { succeeded, overtakenOrders: overtaken } = await closeAttemptsOfLines(tx, lineIds, periods.map((p) => p.orderId), nowMs);
+    const closedHere = succeededIn.get(tx) ?? new Set<string>();
+    for (const id of succeeded) closedHere.add(id);
+    succeededIn.set(tx, closedHere);
     await orders.cancelRenewalOrders(tx, overtaken, 'renewed_otherwise');
     // A charge still in flight for one of them is settled by reconciliation (and refunded: its order is cancelled).
     await payments.offSession.followUp(tx, overtaken);
@@ -94,7 +100,7 @@ export function createSchedule(deps: RenewalsDeps, options: RenewalsOptions) {
     });
   };
 
-  return { attemptRow, scheduleReminders, onPeriodsAdded, remindJob };
+  return { attemptRow, scheduleReminders, onPeriodsAdded, remindJob, succeededIn: (tx: Tx): ReadonlySet<string> => succeededIn.get(tx) ?? new Set() };
 }
 
 export type Schedule = ReturnType<typeof createSchedule>;

@@ -10,7 +10,7 @@ import { renewalsErrors } from './renewals.errors.js';
 import { formatInstant, noticesTo, orderUrl } from './renewals.notices.js';
 import { chargeAtMs, type AttemptStatus, type DisabledReason } from './renewals.js';
 import {
-  cancelOpenAttempts, disablePolicies, findLatestAttemptOfLine, findPolicy, scheduleAttempt, upsertPolicy,
+  cancelOpenAttempts, disablePolicies, findLatestAttemptOfLine, findPolicy, listAttempts, scheduleAttempt, upsertPolicy,
 } from './renewals.repository.js';
 import { SWEEP_JOB, createRunner } from './renewals.runner.js';
 import { REMIND_JOB, createSchedule } from './renewals.schedule.js';
@@ -81,7 +81,7 @@ export function createRenewalsService(deps: RenewalsDeps, options: RenewalsOptio
   const { database, clock, lines, orders, payments, catalog, accounts, notifications, config } = deps;
   const db = database.db;
   const schedule = createSchedule(deps, options);
-  const runner = createRunner(deps, options);
+  const runner = createRunner(deps, options, schedule);
   lines.onPeriodsAdded(schedule.onPeriodsAdded);
 
   async function lineAndEnd(customerId: string, lineId: string) {
@@ -183,6 +183,8 @@ export function createRenewalsService(deps: RenewalsDeps, options: RenewalsOptio
     setAutoRenew,
     /** Runs every due renewal attempt now (the sweep job's work); returns how many it handled. */
     runDue: runner.runDue,
+    /** Attempts by status, latest first (back-office). */
+    listAttempts: (status: AttemptStatus, limit: number) => listAttempts(db, status, Math.min(Math.max(1, limit), 200)),
     /** Enqueues the reminders of a line's period end (manual renewers). */
     scheduleReminders: schedule.scheduleReminders,
     jobHandlers: new Map<string, JobHandler>([[SWEEP_JOB, runner.sweepJob], [REMIND_JOB, schedule.remindJob]]),

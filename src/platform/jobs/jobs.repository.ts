@@ -164,6 +164,14 @@ export async function failJob(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** The status of the latest slot of a recurring job (keys `<kind>@<fixed-width slot>` sort by time). */
+export async function findLatestSlotStatus(db: Executor, kind: string): Promise<JobStatus | undefined> {
+  const row = await db.selectFrom('job').select('status')
+    .where('dedupe_key', '>=', `${kind}@`).where('dedupe_key', '<', `${kind}@:`)
+    .orderBy('dedupe_key', 'desc').limit(1).executeTakeFirst();
+  return row?.status;
+}
+
 export async function listJobsByStatus(db: Executor, status: JobStatus, limit: number): Promise<JobRow[]> {
   return db.selectFrom('job').selectAll().where('status', '=', status).orderBy('run_at').limit(limit).execute();
 }

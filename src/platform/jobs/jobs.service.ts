@@ -10,7 +10,7 @@ import {
   type EnqueueJob, type Job, type JobHandler, type RecurringJob,
 } from './jobs.js';
 import {
-  claimDueJobs, completeJobs, extendLeases, failJob, insertJob, insertJobs, renewLease, type JobRow, type JobTable,
+  claimDueJobs, completeJobs, extendLeases, failJob, findLatestSlotStatus, insertJob, insertJobs, renewLease, type JobRow, type JobTable,
 } from './jobs.repository.js';
 
 function jobRow(ids: IdFactory, nowMs: number, job: EnqueueJob): JobTable {
@@ -102,18 +102,23 @@ export class JobRunner {
   }
 
   /**
-   * When this runner first runs, enqueues the current slot of every recurring job (the dedupe key
-   * makes it one job whichever workers do it). Later slots are enqueued by the slot before them, so
-   * after downtime the pending slot runs once, late, instead of once per missed slot.
+   * When this runner first runs, starts the chain of every recurring job that has none waiting:
+   * enqueues its current slot (the dedupe key makes it one job whichever workers do it). Later
+   * slots are enqueued by the slot before them, so after downtime the pending slot runs once,
+   * late, instead of once per missed slot.
    */
   private async seedRecurring(): Promise<void> {
     const { recurring = [], database, clock, ids } = this.options;
     if (this.seeded || recurring.length === 0 || ids === undefined) return;
     const nowMs = clock.nowMs();
-    await enqueueJobs(database.db, ids, clock, recurring.map((r) => {
+    for (const r of recurring) {
+      const latest = await findLatestSlotStatus(database.db, r.kind);
+      if (latest === 'queued' || latest === 'running') continue;
       const slot = slotStartMs(nowMs, r.everyMs);
-      return { kind: r.kind, payload: { slotMs: slot }, runAtMs: slot, dedupeKey: recurringDedupeKey(r.kind, slot) };
-    }));
+      await enqueueJob(database.db, ids, clock, {
+        kind: r.kind, payload: { slotMs: slot }, runAtMs: slot, dedupeKey: recurringDedupeKey(r.kind, slot), ...(r.maxAttempts !== undefined ? { maxAttempts: r.maxAttempts } : {}),
+      });
+    }
     this.seeded = true;
   }
 
@@ -123,7 +128,10 @@ export class JobRunner {
     const { ids, clock, database } = this.options;
     if (recurring === undefined || ids === undefined) return;
     const next = slotStartMs(clock.nowMs(), recurring.everyMs) + recurring.everyMs;
-    await enqueueJob(database.db, ids, clock, { kind, payload: { slotMs: next }, runAtMs: next, dedupeKey: recurringDedupeKey(kind, next) });
+    await enqueueJob(database.db, ids, clock, {
+      kind, payload: { slotMs: next }, runAtMs: next, dedupeKey: recurringDedupeKey(kind, next),
+      ...(recurring.maxAttempts !== undefined ? { maxAttempts: recurring.maxAttempts } : {}),
+    });
   }
 
   private async runBatch(): Promise<number> {

@@ -52,6 +52,8 @@ export type JobHandler = (job: Job) => Promise<void>;
 export interface RecurringJob {
   readonly kind: string;
   readonly everyMs: number;
+  /** Attempts of one slot before it is parked (default `DEFAULT_MAX_ATTEMPTS`). */
+  readonly maxAttempts?: number;
 }
 
 /** The start of the slot of `everyMs` that contains `atMs`. */
@@ -60,5 +62,6 @@ export function slotStartMs(atMs: number, everyMs: number): number {
 }
 
 export function recurringDedupeKey(kind: string, slotMs: number): string {
-  return `${kind}@${slotMs}`;
+  // Fixed width, so that the keys of one kind sort by time.
+  return `${kind}@${String(slotMs).padStart(15, '0')}`;
 }

@@ -293,3 +293,21 @@ export async function reportUsage(portal: Portal, records: ReadonlyArray<{ msisd
   });
   if (!response.ok) throw new Error(`POST /usage: ${response.status} ${await response.text()}`);
 }
+
+/**
+ * After a failed test: a screenshot of every page it left open (under test-results/screenshots/,
+ * named `failed-…`), then those pages' contexts are closed so that the next test starts clean.
+ */
+export async function captureFailure(portal: Portal | undefined, task: { name: string; result?: { state?: string; errors?: unknown[] } }): Promise<void> {
+  if (portal === undefined) return;
+  const failed = task.result?.state === 'fail' || (task.result?.errors?.length ?? 0) > 0;
+  const contexts = portal.browser.contexts();
+  if (failed) {
+    const slug = task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    const pages = contexts.flatMap((context) => context.pages());
+    for (const [index, page] of pages.entries()) {
+      await screenshot(page, `failed-${slug}-${index}`).catch(() => undefined);
+    }
+  }
+  for (const context of contexts) await context.close().catch(() => undefined);
+}

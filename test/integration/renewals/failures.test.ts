@@ -146,4 +146,32 @@ describeRenewals('auto-renew: failures, retries, the customer\'s action, grace a
     expect((await renewalOrders(t, lineId)).map((o) => o.status)).toEqual(['fulfilled']);
     expect((await attemptsOf(t, lineId)).map((a) => a.status)).toEqual(['succeeded', 'scheduled']);
   });
+
+  it('a renewal by hand while the automatic charge is in flight: one period, and the automatic charge is refunded', async () => {
+    const t = get();
+    const who = await traveller(t.app);
+    const { lineId, paymentMethodId, periodEndMs } = await lineWithSavedCard(t, who, { provider: 'testpay' });
+    await enableAutoRenew(who, lineId, paymentMethodId);
+    t.clock.set(periodEndMs - 24 * HOUR_MS);
+    const gate = t.provider.hold(who.customerId);
+    const sweep = t.app.roamline.services.renewals.runDue();
+    for (let i = 0; i < 500 && !gate.waiting(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(gate.waiting()).toBe(true);
+    const manual = await who.client.post('/api/v1/orders', { kind: 'renewal', planCode: 'HK-LOCAL-30D', currency: 'HKD', lineId });
+    const paid = await who.client.post(`/api/v1/orders/${(manual.json() as { id: string }).id}/payments`, { method: 'testpay_card', paymentMethodId });
+    expect(paid.statusCode, paid.body).toBe(201);
+    await t.app.roamline.jobs.runDue();
+    gate.release();
+    await sweep;
+    await t.app.roamline.jobs.runDue();
+    const [auto] = await renewalOrders(t, lineId);
+    expect(auto?.status).toBe('cancelled');
+    const payments = await t.database.db.selectFrom('payment').selectAll().where('order_id', '=', auto?.id ?? '').execute();
+    expect(payments.map((p) => p.status)).toEqual(['succeeded']);
+    const refunds = await t.database.db.selectFrom('payment_refund').selectAll().where('payment_id', '=', payments[0]?.id ?? '').execute();
+    expect(refunds.map((r) => [r.reason, r.status])).toEqual([['order_not_payable', 'succeeded']]);
+    expect(await periodsOf(t, lineId)).toHaveLength(2);
+    expect((await attemptsOf(t, lineId)).map((a) => a.status)).toEqual(['superseded', 'scheduled']);
+    expect(await checkLedgerInvariants(t.database.db, lineId)).toEqual([]);
+  });
 });

@@ -32,14 +32,17 @@ export default function UsageChart({ chart }: { chart: UsageChartView }) {
       height: 200,
       legend: { show: false },
       cursor: { show: false },
-      // Half a day of room on each side, so the first and last bars are whole.
-      scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: { range: (_u, _min, max) => [0, Math.max(max, 1)] } },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, 1)] } },
       axes: [
         { values: (_u, splits) => splits.map((s) => dayFormat.format(new Date(s * 1000))), stroke: '#3b4a63', grid: { show: false } },
         { values: (_u, splits) => splits.map(axisValue), size: 64, stroke: '#3b4a63', grid: { stroke: '#e2e8f0' } },
       ],
       series: [{}, { label: t(`lines.kind.${kind}`), fill: 'rgba(11, 79, 138, 0.55)', stroke: '#0b4f8a', width: 1, paths: uPlot.paths.bars?.({ size: [0.7, 24] }) }],
     }, [starts, values], element);
+    // Half a day of room on each side, so that the first and last bars show whole.
+    const first = starts[0];
+    const last = starts.at(-1);
+    if (first !== undefined && last !== undefined) plot.setScale('x', { min: first - 43_200, max: last + 43_200 });
     const observer = new ResizeObserver(() => plot.setSize({ width: widthOf(), height: 200 }));
     observer.observe(element);
     return () => {
@@ -56,7 +59,9 @@ export default function UsageChart({ chart }: { chart: UsageChartView }) {
       </div>
       {used ? <div ref={container} className="chart-canvas" aria-hidden="true" /> : <p className="muted">{t('lines.noUsage')}</p>}
       {rows.length === 0 ? null : (
-        <table className="visually-hidden">
+        // A hidden table keeps its content's width: the wrapper, 1 px wide and clipped, contains it.
+        <div className="visually-hidden">
+        <table>
           <caption>{t('lines.usageTitle')}</caption>
           <thead><tr><th scope="col">{t('lines.day')}</th>{KINDS.map((k) => <th key={k} scope="col">{t(`lines.kind.${k}`)}</th>)}</tr></thead>
           <tbody>
@@ -68,6 +73,7 @@ export default function UsageChart({ chart }: { chart: UsageChartView }) {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </div>
   );
