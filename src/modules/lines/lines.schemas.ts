@@ -33,7 +33,7 @@ export const LineSummaryView = z.object({
   planCode: z.string().nullable().describe('The plan of the current period'),
   currentPeriod: PeriodView.nullable(),
   validUntil: z.string().nullable().describe('End of the current period and of the periods bought after it'),
-  validityLeft: z.object({ seconds: z.number().int(), days: z.number().int().describe('Whole days, rounded down') }),
+  validityLeft: z.object({ seconds: z.number().int(), days: z.number().int().describe('Days left, rounded up (a plan ending in an hour has 1)') }),
   graceEndsAt: z.string().nullable().describe('While in grace: when the line expires'),
   createdAt: z.string(),
 });

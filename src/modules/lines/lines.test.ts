@@ -79,14 +79,16 @@ describe('validity left', () => {
     expect(validUntilMs([period], atMs)).toBe(period.endsAtMs);
     const left = validityLeft([period], atMs);
     expect(left.seconds).toBe(Math.floor((period.endsAtMs - atMs) / SECOND_MS));
-    expect(left.days).toBe(29);
-    expect(validityLeft([period], period.endsAtMs - 1)).toEqual({ seconds: 0, days: 0 });
+    expect(left.days).toBe(30);
+    expect(validityLeft([period], T0)).toEqual({ seconds: 30 * 86_400, days: 30 });
+    expect(validityLeft([period], period.endsAtMs - 1)).toEqual({ seconds: 0, days: 1 });
   });
 
   it('includes periods already bought after the current one', () => {
     const queued = span(period.endsAtMs, 7);
     expect(validUntilMs([queued, period], T0)).toBe(queued.endsAtMs);
     expect(validityLeft([period, queued], T0).days).toBe(37);
+    expect(validityLeft([period, queued], T0 + 1).days).toBe(37);
   });
 
   it('is zero when nothing is active', () => {

@@ -85,12 +85,16 @@ export function validUntilMs(periods: readonly Span[], atMs: number): number | u
   }
 }
 
-/** What is left until `validUntilMs`: whole seconds and whole days (both rounded down), zero when none. */
+/**
+ * What is left until `validUntilMs`: whole seconds (rounded down) and days counted the way a
+ * traveller counts them (rounded up: a 7-day plan bought a minute ago has 7 days left, one ending
+ * in an hour has 1), zero when none.
+ */
 export function validityLeft(periods: readonly Span[], atMs: number): { seconds: number; days: number } {
   const until = validUntilMs(periods, atMs);
   if (until === undefined) return { seconds: 0, days: 0 };
   const seconds = Math.floor((until - atMs) / SECOND_MS);
-  return { seconds, days: Math.floor((until - atMs) / DAY_MS) };
+  return { seconds, days: Math.ceil((until - atMs) / DAY_MS) };
 }
 
 /** The line's status at `atMs` (see `LINE_STATUSES`). */

@@ -80,7 +80,7 @@ describeEachStoreApp('lines', (get) => {
       status: 'active', planCode: 'HK-LOCAL-30D',
       currentPeriod: { planCode: 'HK-LOCAL-30D', startsAt: new Date(first.startsAtMs).toISOString(), endsAt: new Date(first.endsAtMs).toISOString() },
       validUntil: new Date(first.endsAtMs).toISOString(),
-      validityLeft: { seconds: 30 * 86_400 - 6 * 3600, days: 29 },
+      validityLeft: { seconds: 30 * 86_400 - 6 * 3600, days: 30 },
       graceEndsAt: null, esim: null,
       allowances: [{ kind: 'data', currency: null, remaining: 5 * 1024 ** 3, used: 0, granted: 5 * 1024 ** 3, upcoming: 0, validUntil: new Date(first.endsAtMs).toISOString() }],
     });
@@ -91,7 +91,7 @@ describeEachStoreApp('lines', (get) => {
     expect(second).toEqual({ startsAtMs: first.endsAtMs, endsAtMs: first.endsAtMs + 7 * DAY_MS });
     await tx(get().app, (t) => services().lines.addPeriod(t, { lineId: line.id, planCode: 'HK-LOCAL-7D', ...second, orderId: orderId() }));
     body = await getAs(owner, `/api/v1/lines/${line.id}`);
-    expect(body).toMatchObject({ status: 'active', planCode: 'HK-LOCAL-30D', validUntil: new Date(second.endsAtMs).toISOString(), validityLeft: { days: 36 } });
+    expect(body).toMatchObject({ status: 'active', planCode: 'HK-LOCAL-30D', validUntil: new Date(second.endsAtMs).toISOString(), validityLeft: { days: 37 } });
 
     clock.set(first.endsAtMs);
     body = await getAs(owner, `/api/v1/lines/${line.id}`);

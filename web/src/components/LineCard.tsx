@@ -20,10 +20,10 @@ export function ExpiryWarning({ line, autoRenewing = false }: { line: LineSummar
     return <p className="notice notice-warning" role="alert">{t('lines.graceWarning', { date: formatDateTime(line.graceEndsAt, locale) })}</p>;
   }
   if (line.status === 'expired') return <p className="notice notice-warning">{t('lines.expiredWarning')}</p>;
-  if (line.status === 'active' && line.validUntil !== null && line.validityLeft.days < EXPIRY_WARNING_DAYS && !autoRenewing) {
+  if (line.status === 'active' && line.validUntil !== null && line.validityLeft.days <= EXPIRY_WARNING_DAYS && !autoRenewing) {
     return (
       <p className="notice notice-warning" role="alert">
-        {line.validityLeft.days === 0
+        {line.validityLeft.seconds < 86_400
           ? t('lines.endsToday', { date: formatDateTime(line.validUntil, locale) })
           : t('lines.endsSoon', { count: line.validityLeft.days, date: formatDateTime(line.validUntil, locale) })}
       </p>
