@@ -23,7 +23,7 @@ import { createIdFactory } from '../platform/ids.js';
 import { createLogger } from '../platform/logger.js';
 import { JobRunner } from '../platform/jobs/index.js';
 import { accountsRoutes } from '../modules/accounts/index.js';
-import { catalogRoutes } from '../modules/catalog/index.js';
+import { catalogAdminRoutes, catalogRoutes } from '../modules/catalog/index.js';
 import { usageRoutes } from '../modules/balances/index.js';
 import { devOutboxRoutes, smsGatewayReceiptRoutes } from '../modules/notifications/index.js';
 import { linesRoutes } from '../modules/lines/index.js';
@@ -138,6 +138,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(accountsRoutes(services.accounts, secureCookies));
     await api.register(adminRoutes());
     await api.register(catalogRoutes(services.catalog, clock));
+    await api.register(catalogAdminRoutes(services.catalog, clock));
     await api.register(linesRoutes(services.lines));
     await api.register(usageRoutes(services.usage, clock));
     await api.register(ordersRoutes(services.orders, (orderId) => paymentsFor(database.db, orderId)));

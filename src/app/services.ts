@@ -29,9 +29,11 @@ export function createServices(ctx: PlatformContext, overrides: ServiceOverrides
   });
   const accounts = createAccountsService({ ...ctx, notifications });
   const balances = createBalancesService(ctx);
-  const catalog = createCatalogService(ctx);
   const provisioning = createProvisioningService(ctx);
   const lines = createLinesService({ ...ctx, accounts, provisioning, allowances: balances }, { graceMs: ctx.config.renewals.graceMs });
+  // Price change notices reach the plan's subscribers (lines), in their language (accounts).
+  const catalog = createCatalogService(ctx, { lines, accounts, notifications });
+  lines.onPeriodsAdded(catalog.onPeriodsAdded);
   const orders = createOrdersService({ ...ctx, accounts, catalog, lines, balances, notifications }, { orderTtlMs: ctx.config.orderTtlMs, hasOpenPayment });
   const payments = createPaymentsService(ctx, overrides.orderGateway ?? orders.gateway, overrides.payments);
   const renewals = createRenewalsService({ ...ctx, accounts, catalog, lines, orders, payments, notifications });
@@ -50,7 +52,7 @@ export function createServices(ctx: PlatformContext, overrides: ServiceOverrides
       queue: (tx, message) => notifications.queue(tx, message),
     },
   });
-  const jobHandlers = new Map<string, JobHandler>([...notifications.jobHandlers, ...balances.jobHandlers, ...usage.jobHandlers, ...orders.jobHandlers, ...payments.jobHandlers, ...renewals.jobHandlers]);
+  const jobHandlers = new Map<string, JobHandler>([...notifications.jobHandlers, ...balances.jobHandlers, ...usage.jobHandlers, ...orders.jobHandlers, ...payments.jobHandlers, ...renewals.jobHandlers, ...catalog.jobHandlers]);
   /** Jobs that run once per slot in whichever worker gets them first (`JobRunnerOptions.recurring`). */
   const recurringJobs = [...renewals.recurringJobs];
   return { notifications, accounts, balances, usage, catalog, provisioning, lines, orders, payments, renewals, jobHandlers, recurringJobs };

@@ -61,6 +61,7 @@ export const ERROR_CODES = {
   'catalog.code_taken': { status: 409, title: 'The code is already used' },
   'catalog.price_change_invalid': { status: 422, title: 'The price change is not valid' },
   'catalog.price_notice_too_short': { status: 422, title: 'A price rise needs more notice for existing subscribers' },
+  'catalog.retirement_invalid': { status: 422, title: 'The plan cannot be retired at that date' },
 
   // promotions
   'promotions.not_found': { status: 422, title: 'Unknown promotion code' },

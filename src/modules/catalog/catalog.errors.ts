@@ -15,6 +15,7 @@ export const catalogErrors = {
   definitionInvalid: (problem: string) => new DomainError('catalog.definition_invalid', problem, { problem }),
   codeTaken: (code: string) => new DomainError('catalog.code_taken', `The code ${code} is already used`, { code }),
   priceChangeInvalid: (problem: string) => new DomainError('catalog.price_change_invalid', problem, { problem }),
+  retirementInvalid: (problem: string) => new DomainError('catalog.retirement_invalid', problem, { problem }),
   priceNoticeTooShort: (planCode: string, earliestMs: number) =>
     new DomainError('catalog.price_notice_too_short',
       `A price rise for existing subscribers of ${planCode} needs notice: it can apply to them from ${new Date(earliestMs).toISOString()} at the earliest`,

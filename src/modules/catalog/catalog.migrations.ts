@@ -1,6 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 
-/** Zones, plans, price versions, promotions and their redemptions. */
+/** Zones, plans, price versions and price changes (with who was told), promotions and their redemptions. */
 export const catalogMigrations: Record<string, Migration> = {
   '2026_11_27_030_catalog': {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -85,6 +85,31 @@ export const catalogMigrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('promotion_redemption_customer_idx').on('promotion_redemption')
         .columns(['promotion_id', 'customer_id', 'released_at']).execute();
+    },
+  },
+
+  // Price changes as staff schedule them (one per plan and request), and who was told of each.
+  '2026_11_27_135_catalog_price_changes': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.createTable('price_change')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('plan_id', 'text', (c) => c.notNull().references('plan.id'))
+        .addColumn('effective_at', 'bigint', (c) => c.notNull())
+        .addColumn('subscriber_effective_at', 'bigint', (c) => c.notNull())
+        .addColumn('subscribers_affected', 'integer', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('price_change_plan_idx').on('price_change').columns(['plan_id', 'effective_at']).execute();
+      await db.schema.alterTable('plan_price').addColumn('price_change_id', 'text').execute();
+      await db.schema.createIndex('plan_price_change_idx').on('plan_price').columns(['price_change_id']).execute();
+      // One row per customer and change: the notice is queued in the transaction that inserts it.
+      await db.schema.createTable('price_change_notice')
+        .addColumn('price_change_id', 'text', (c) => c.notNull().references('price_change.id'))
+        .addColumn('customer_id', 'text', (c) => c.notNull())
+        .addColumn('told_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('price_change_notice_pk', ['price_change_id', 'customer_id'])
+        .execute();
     },
   },
 };

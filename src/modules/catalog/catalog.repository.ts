@@ -51,6 +51,8 @@ export interface PlanPriceTable {
   /** Staff id of whoever scheduled it; `null` for a plan's first prices. */
   created_by: string | null;
   created_at: number;
+  /** The price change that scheduled it; `null` for a plan's first prices. */
+  price_change_id: string | null;
 }
 
 declare module '../../platform/db/schema.js' {

@@ -4,7 +4,7 @@ import { inTransaction, isUniqueViolation, type Executor } from '../../platform/
 import type { Localized } from '../../platform/i18n.js';
 import { money, type Currency, type Money } from '../../platform/money.js';
 import {
-  checkPriceChange, requireCountry, requireCurrency, selectPrice, unavailabilityAt,
+  requireCountry, requireCurrency, selectPrice, unavailabilityAt,
   type Overage, type Plan, type PlanKind, type PlanScope, type PlanTexts, type PriceSelection, type PriceVersion, type Zone,
 } from './catalog.js';
 import { checkPlanDefinition, checkZoneDefinition, type PlanDefinition, type ZoneDefinition } from './catalog.definitions.js';
@@ -26,29 +26,7 @@ export interface PlanSearch {
   readonly atMs: number;
 }
 
-/** A batch of price changes announced together, with both dates. */
-export interface PriceChangeRequest {
-  readonly changes: ReadonlyArray<{ readonly planCode: string; readonly currency: Currency; readonly amountMinor: number }>;
-  /** From when new orders pay the new prices. */
-  readonly effectiveAtMs: number;
-  /** From when existing subscribers pay them (the stated date, after notice). */
-  readonly subscriberEffectiveAtMs: number;
-  readonly staffId?: string;
-}
-
-export interface PriceChangeScheduled {
-  readonly prices: ReadonlyArray<PriceVersion & { readonly planCode: string }>;
-  /**
-   * Plans whose existing subscribers will pay a different price from `subscriberEffectiveAtMs`:
-   * they must be told before then. Sending that notice is not done here yet (the lines module
-   * knows the subscribers); the caller gets the list.
-   */
-  readonly affectedPlanCodes: readonly string[];
-}
-
-const MAX_PRICE_CHANGES = 200;
-
-function toPriceVersion(row: PlanPriceRow): PriceVersion {
+export function toPriceVersion(row: PlanPriceRow): PriceVersion {
   return {
     id: row.id, currency: requireCurrency(row.currency), amountMinor: row.amount_minor,
     effectiveAtMs: row.effective_at, subscriberEffectiveAtMs: row.subscriber_effective_at,
@@ -131,37 +109,6 @@ export function createPlansService(ctx: PlatformContext) {
     return money(version.amountMinor, version.currency);
   }
 
-  async function schedulePriceChange(request: PriceChangeRequest): Promise<PriceChangeScheduled> {
-    const { changes, effectiveAtMs, subscriberEffectiveAtMs } = request;
-    if (changes.length === 0 || changes.length > MAX_PRICE_CHANGES) {
-      throw catalogErrors.priceChangeInvalid(`Give 1 to ${MAX_PRICE_CHANGES} price changes`);
-    }
-    const keys = changes.map((c) => `${c.planCode}/${c.currency}`);
-    if (new Set(keys).size !== keys.length) throw catalogErrors.priceChangeInvalid('A plan and currency appear twice in one price change');
-    return inTransaction(db, async (tx) => {
-      const nowMs = clock.nowMs();
-      const prices: Array<PriceVersion & { planCode: string }> = [];
-      const affected = new Set<string>();
-      for (const change of changes) {
-        const currency = requireCurrency(change.currency);
-        const row = await lockPlanRowByCode(tx, database.dialect, change.planCode.trim().toUpperCase());
-        if (row === undefined) throw catalogErrors.planNotFound(change.planCode);
-        const existing = (await listPriceRows(tx, [row.id])).map(toPriceVersion).filter((v) => v.currency === currency);
-        const { subscriberPriceChanges } = checkPriceChange(row.code, existing, { amountMinor: change.amountMinor, effectiveAtMs, subscriberEffectiveAtMs }, nowMs);
-        if (subscriberPriceChanges) affected.add(row.code);
-        const id = ids('prc');
-        await insertPrices(tx, [{
-          id, plan_id: row.id, currency, amount_minor: change.amountMinor, effective_at: effectiveAtMs,
-          subscriber_effective_at: subscriberEffectiveAtMs, created_by: request.staffId ?? null, created_at: nowMs,
-        }]);
-        prices.push({ id, planCode: row.code, currency, amountMinor: change.amountMinor, effectiveAtMs, subscriberEffectiveAtMs });
-      }
-      // TODO(notices): queue a notice to every subscriber of `affected` plans once the lines module
-      // exposes who holds a plan; until then the back-office gets the list to act on.
-      return { prices, affectedPlanCodes: [...affected].sort() };
-    });
-  }
-
   async function defineZone(def: ZoneDefinition): Promise<Zone> {
     checkZoneDefinition(def);
     const nowMs = clock.nowMs();
@@ -201,7 +148,7 @@ export function createPlansService(ctx: PlatformContext) {
         const since = def.pricesEffectiveAtMs ?? def.availableFromMs ?? nowMs;
         await insertPrices(tx, def.prices.map((p) => ({
           id: ids('prc'), plan_id: planId, currency: p.currency, amount_minor: p.amountMinor,
-          effective_at: since, subscriber_effective_at: since, created_by: null, created_at: nowMs,
+          effective_at: since, subscriber_effective_at: since, created_by: null, created_at: nowMs, price_change_id: null,
         })));
       });
     } catch (error) {
@@ -211,16 +158,25 @@ export function createPlansService(ctx: PlatformContext) {
   }
 
   /**
-   * Takes the plan off sale from `atMs` (default now). It stays readable by code, and existing
-   * subscribers can still renew it: a retired plan never breaks a line that has it.
+   * Takes the plan off sale from `atMs` (default now; not in the past: `catalog.retirement_invalid`).
+   * It stays readable by code, and existing subscribers can still renew it: a retired plan never
+   * breaks a line that has it. A plan already retired stays retired as it was (the call is
+   * idempotent); a retirement still ahead can be moved.
    */
-  async function retirePlan(code: string, atMs: number = clock.nowMs()): Promise<Plan> {
-    const plan = await getPlan(code);
-    await setPlanRetired(db, plan.id, atMs, clock.nowMs());
-    return getPlan(plan.code);
+  async function retirePlan(code: string, atMs?: number): Promise<Plan> {
+    const nowMs = clock.nowMs();
+    const retireAtMs = atMs ?? nowMs;
+    if (!Number.isSafeInteger(retireAtMs) || retireAtMs < nowMs) throw catalogErrors.retirementInvalid('A plan cannot be retired in the past');
+    await inTransaction(db, async (tx) => {
+      const row = await lockPlanRowByCode(tx, database.dialect, code.trim().toUpperCase());
+      if (row === undefined) throw catalogErrors.planNotFound(code);
+      if (row.retired_at !== null && row.retired_at <= nowMs) return;
+      await setPlanRetired(tx, row.id, retireAtMs, nowMs);
+    });
+    return getPlan(code);
   }
 
-  return { listZones, searchPlans, findPlan, getPlan, priceFor, priceVersionFor, schedulePriceChange, defineZone, definePlan, retirePlan };
+  return { listZones, searchPlans, findPlan, getPlan, priceFor, priceVersionFor, defineZone, definePlan, retirePlan };
 }
 
 export type PlansService = ReturnType<typeof createPlansService>;

@@ -3,10 +3,16 @@ import { createPlansService } from './catalog.service.js';
 import { seedDemoCatalog, type DemoCatalogSeeded } from './catalog.demo.js';
 import { taxRateBasisPoints } from './catalog.tax.js';
 import { createPromotionsService } from './promotions.service.js';
+import { createPriceChangesService, type PriceNoticeDeps, type PriceNoticeOptions } from './price-changes.service.js';
 
 /**
  * The catalog: coverage zones (lists of ISO 3166 countries), plans and add-ons, their price
  * versions, tax rates and promotion codes. Other modules use only what this file exports.
+ *
+ * `createCatalogService(ctx, notices?, noticeOptions?)`: `notices` (the lines, accounts and
+ * notifications services) lets price changes reach existing subscribers; without it (catalog-only
+ * tests) the notice jobs are queued but nothing here handles them. Wire `onPeriodsAdded` into
+ * `lines.onPeriodsAdded` and `jobHandlers` into the worker (src/app/services.ts).
  *
  * Units: money is `Money` (integer minor units + ISO 4217 currency; TWD and JPY have no minor
  * unit); prices include tax; data is bytes, voice seconds, SMS a count; instants are epoch ms.
@@ -27,13 +33,18 @@ import { createPromotionsService } from './promotions.service.js';
  *   `catalog.currency_unknown`, `catalog.currency_not_offered`. `priceVersionFor` returns the
  *   version itself (its id is worth recording on an order).
  * - `schedulePriceChange({ changes, effectiveAtMs, subscriberEffectiveAtMs, staffId? })` records new
- *   price versions with both dates, all or nothing. A rise for existing subscribers needs
- *   `PRICE_RISE_NOTICE_DAYS` of notice (`catalog.price_notice_too_short`); no back-dating and no
- *   insertion before an already scheduled change (`catalog.price_change_invalid`). Returns the
- *   versions and `affectedPlanCodes` (plans whose subscribers must be told). It does NOT send the
- *   notices yet: that waits for the lines module to expose who holds a plan.
- * - `defineZone`, `definePlan`, `retirePlan` for staff and the seed (`catalog.definition_invalid`,
- *   `catalog.code_taken`, `catalog.zone_not_found`).
+ *   price versions with both dates, all or nothing, as one price change per plan. A rise for
+ *   existing subscribers needs `PRICE_RISE_NOTICE_DAYS` of notice (`catalog.price_notice_too_short`);
+ *   no back-dating and no insertion before an already scheduled change (`catalog.price_change_invalid`).
+ *   For each plan whose subscribers' price changes (`affectedPlanCodes`) it queues, in the same
+ *   transaction, the job `catalog.price_change_notices`: every customer with a line holding the plan
+ *   (current or queued period, or in grace: `lines.listPlanHolders`) gets `catalog.price_change_notice`
+ *   by e-mail and/or SMS in their language, once per customer and change (recorded with the time
+ *   they were told), in bounded pages; running it twice tells nobody twice. Customers who buy the
+ *   plan at the old price after that are told when their period is added (`onPeriodsAdded`).
+ * - `listPriceChanges(planCode)` → the plan's price changes, newest first, with how many were told.
+ * - `defineZone`, `definePlan`, `retirePlan(code, atMs?)` for staff and the seed (`catalog.definition_invalid`,
+ *   `catalog.code_taken`, `catalog.zone_not_found`, `catalog.retirement_invalid`).
  *
  * Tax
  * - `taxRateBasisPoints(country)` → VAT/GST rate on telecom services in basis points (GB 2000,
@@ -56,12 +67,14 @@ import { createPromotionsService } from './promotions.service.js';
  * Demo
  * - `seedDemoCatalog()` creates the demo zones, plans, add-ons and promotions that are missing.
  */
-export function createCatalogService(ctx: PlatformContext) {
+export function createCatalogService(ctx: PlatformContext, notices?: PriceNoticeDeps, noticeOptions?: PriceNoticeOptions) {
   const plans = createPlansService(ctx);
   const promotions = createPromotionsService(ctx);
+  const priceChanges = createPriceChangesService(ctx, plans, notices, noticeOptions);
   return {
     ...plans,
     ...promotions,
+    ...priceChanges,
     taxRateBasisPoints,
     seedDemoCatalog: (): Promise<DemoCatalogSeeded> => seedDemoCatalog(plans, promotions),
   };
@@ -70,6 +83,7 @@ export function createCatalogService(ctx: PlatformContext) {
 export type CatalogService = ReturnType<typeof createCatalogService>;
 
 export { catalogRoutes } from './catalog.routes.js';
+export { catalogAdminRoutes } from './catalog.admin.routes.js';
 export { catalogMigrations } from './catalog.migrations.js';
 export { taxIncluded, taxRateBasisPoints, TAX_RATES_BASIS_POINTS } from './catalog.tax.js';
 export { ISO_COUNTRIES, countryName, isIsoCountry } from './catalog.countries.js';
@@ -79,7 +93,11 @@ export {
   type PlanTexts, type PriceSelection, type PriceVersion, type Zone,
 } from './catalog.js';
 export type { PlanDefinition, ZoneDefinition } from './catalog.definitions.js';
-export type { PlanSearch, PriceChangeRequest, PriceChangeScheduled } from './catalog.service.js';
+export type { PlanSearch } from './catalog.service.js';
+export {
+  PRICE_NOTICE_JOB,
+  type PriceChange, type PriceChangeRequest, type PriceChangeScheduled, type PriceNoticeDeps, type PriceNoticeOptions,
+} from './price-changes.service.js';
 export { PROMOTION_KINDS, discountFor, type Promotion, type PromotionBenefit, type PromotionDefinition, type PromotionKind } from './promotions.js';
 export type { PromotionCheck, PromotionCheckInput, RedeemInput, Redemption } from './promotions.service.js';
 export type { DemoCatalogSeeded } from './catalog.demo.js';

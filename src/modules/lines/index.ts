@@ -4,15 +4,16 @@
  * - `createLinesService(deps, {graceMs})`: `claimLine` / `verifyClaim` (attach a shop SIM with an SMS
  *   code), `createLineForSim` / `createLineWithNewSim` (order fulfilment), `getLine` / `listLines` /
  *   `getLineDetail` (scoped to the owner; others' lines are `request.not_found`), `currentPeriod`,
- *   `nextPeriodFor` and `addPeriod` (one period per order, one renewal per line and period).
+ *   `nextPeriodFor` and `addPeriod` (one period per order, one renewal per line and period),
+ *   `listPlanHolders` (lines holding a plan and their customers, paged: who a price change reaches).
  * - Pure rules: `nextPeriod` (the renewal rule), `lineStatusAt`, `validUntilMs`, `validityLeft`.
  *
  * Errors: `lines.msisdn_invalid` (400), `lines.sim_not_claimable` (409),
  * `lines.period_already_renewed` (409), plus the accounts module's code errors when claiming.
  */
 export {
-  createLinesService, parseMsisdn, MAX_LINES_PAGE,
-  type AllowanceSource, type LinesDeps, type LinesOptions, type LinesService, type LineView, type NewPeriod,
+  createLinesService, parseMsisdn, MAX_LINES_PAGE, MAX_PLAN_HOLDERS_PAGE,
+  type AllowanceSource, type LinesDeps, type LinesOptions, type LinesService, type LineView, type NewPeriod, type PlanHolder,
 } from './lines.service.js';
 export {
   DEFAULT_GRACE_MS, LINE_STATUSES, MAX_VALIDITY_DAYS, graceEndsAtMs, lineStatusAt, nextPeriod, periodAt, validUntilMs, validityLeft,

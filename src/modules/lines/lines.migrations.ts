@@ -29,4 +29,10 @@ export const linesMigrations: Record<string, Migration> = {
       await db.schema.createIndex('line_period_line_end_idx').on('line_period').columns(['line_id', 'ends_at']).execute();
     },
   },
+  // Who holds a plan (the catalog tells them of a price change), page by page in line id order.
+  '2026_11_27_136_lines_plan_holders': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.createIndex('line_period_plan_line_idx').on('line_period').columns(['plan_code', 'line_id', 'ends_at']).execute();
+    },
+  },
 };

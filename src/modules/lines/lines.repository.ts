@@ -142,3 +142,17 @@ export async function listPeriodsOverlapping(db: Executor, lineIds: readonly str
   }
   return rows;
 }
+
+/**
+ * Lines with a period of `planCode` that ends after `endsAfterMs`, by line id after the cursor
+ * `afterLineId`, at most `limit`; each with its customer. Walks `line_period_plan_line_idx`.
+ */
+export async function listLinesWithPlan(
+  db: Executor, planCode: string, endsAfterMs: number, limit: number, afterLineId?: string,
+): Promise<Array<{ line_id: string; customer_id: string }>> {
+  return db.selectFrom('line_period as p').innerJoin('line as l', 'l.id', 'p.line_id')
+    .select(['p.line_id', 'l.customer_id']).distinct()
+    .where('p.plan_code', '=', planCode).where('p.ends_at', '>', endsAfterMs)
+    .$if(afterLineId !== undefined, (qb) => qb.where('p.line_id', '>', afterLineId ?? ''))
+    .orderBy('p.line_id').limit(limit).execute();
+}

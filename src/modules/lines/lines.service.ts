@@ -14,7 +14,7 @@ import { linesErrors } from './lines.errors.js';
 import { createPeriodBatches, type PeriodsAddedListener } from './lines.periods.js';
 import {
   findCustomerLine, findLineById, findPeriodByOrder, insertLineIfAbsent, insertPeriodIfAbsent, listCustomerLines,
-  listRelevantPeriods, toLine, toPeriod, type LineTable,
+  listLinesWithPlan, listRelevantPeriods, toLine, toPeriod, type LineTable,
 } from './lines.repository.js';
 
 /** Integration point with the balances module: what is left on a line (`balances.summarize`). */
@@ -54,8 +54,16 @@ export interface NewPeriod {
   readonly orderId: string;
 }
 
+/** A line that holds a plan, and its customer (`listPlanHolders`). */
+export interface PlanHolder {
+  readonly lineId: string;
+  readonly customerId: string;
+}
+
 /** Bounds on what one read loads: lines per page, periods queued ahead of a line. */
 export const MAX_LINES_PAGE = 100;
+/** The most plan holders one `listPlanHolders` page returns. */
+export const MAX_PLAN_HOLDERS_PAGE = 1000;
 const MAX_QUEUED_PERIODS = 100;
 
 /** The E.164 number and country of a SIM's number as typed; `lines.msisdn_invalid` otherwise. */
@@ -233,6 +241,20 @@ export function createLinesService(deps: LinesDeps, options: LinesOptions = {}) 
       const line = await getLine(db, customerId, lineId);
       const allowances = deps.allowances === undefined ? [] : await deps.allowances.summarize(db, line.id, clock.nowMs());
       return { line, allowances };
+    },
+
+    /**
+     * Lines that hold `planCode` at `atMs`: a period of it is current or queued, or ended less than
+     * the grace time ago (the line can still renew it). Each line once, in line id order, after the
+     * cursor `after` (a line id), at most `limit` (≤ 1000); a customer with several such lines
+     * appears once per line. For other modules that must reach a plan's subscribers (the catalog's
+     * price change notices).
+     */
+    async listPlanHolders(executor: Executor, planCode: string, page: { atMs: number; after?: string; limit?: number }): Promise<PlanHolder[]> {
+      assert(Number.isSafeInteger(page.atMs), 'atMs must be an integer instant');
+      const limit = Math.min(Math.max(1, page.limit ?? MAX_PLAN_HOLDERS_PAGE), MAX_PLAN_HOLDERS_PAGE);
+      const rows = await listLinesWithPlan(executor, planCode, page.atMs - graceMs, limit, page.after);
+      return rows.map((r) => ({ lineId: r.line_id, customerId: r.customer_id }));
     },
 
     /** The period that contains `atMs`, if any. */

@@ -1,13 +1,15 @@
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { DAY_MS, HOUR_MS } from '../../../src/platform/clock.js';
 import type { Currency } from '../../../src/platform/money.js';
+import { platformMigrations } from '../../../src/platform/db/platform.migrations.js';
 import { PRICE_RISE_NOTICE_DAYS, catalogMigrations } from '../../../src/modules/catalog/index.js';
 import { describeEachStore } from '../../support/stores.js';
 import { START_MS, catalogOn, planDefinition, type CatalogHarness } from './catalog-fixtures.js';
 
 const NOTICE_MS = PRICE_RISE_NOTICE_DAYS * DAY_MS;
 
-describeEachStore('catalog plans and prices', { migrations: catalogMigrations }, ({ getDb }) => {
+// The platform's job table too: a price change queues its notices in the same transaction.
+describeEachStore('catalog plans and prices', { migrations: { ...platformMigrations, ...catalogMigrations } }, ({ getDb }) => {
   let h: CatalogHarness;
 
   beforeAll(async () => {
