@@ -1,7 +1,9 @@
 /**
  * Payments: the provider interface, the payment state machine, webhooks, reconciliation, refunds of
- * payments that cannot pay their order, saved payment methods, and the built-in `sandbox` provider.
- * Payments reach orders only through the `OrderGateway` given at wiring time.
+ * payments that cannot pay their order, saved payment methods (saved while paying, or without paying
+ * through a provider's setup: Stripe SetupIntent, PayPal Vault setup token, Alipay agreement), which
+ * of them renew off-session (each provider's `offSessionMethods`), and the built-in `sandbox`
+ * provider. Payments reach orders only through the `OrderGateway` given at wiring time.
  *
  * Error codes: `orders.not_payable`, `payments.declined`, `payments.payment_method_invalid`,
  * `payments.method_not_available`, `payments.attempt_in_progress`, `payments.webhook_signature_invalid`,
@@ -22,7 +24,9 @@ export {
 } from './payments.js';
 export type {
   PaymentProvider, CreateProviderPayment, ProviderPayment, ProviderLookup, ProviderRefund, ProviderEvent, SavedMethodDetails,
+  ProviderSetupFlow, CreateProviderSetup, ProviderSetup,
 } from './payments.provider.js';
+export type { PaymentOption, PaymentFlow } from './payments.options.js';
 export { SANDBOX_TOKENS, SANDBOX_SIGNATURE_HEADER, sandboxSignatureHeader, sandboxWebhookSecret } from './sandbox/sandbox.js';
 /** Alipay and WeChat Pay method names (the portal renders `actionUrl` of `alipay_qr` and `wechatpay_native` as a QR code). */
 export { ALIPAY_METHODS } from './alipay/alipay.js';

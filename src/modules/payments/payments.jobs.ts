@@ -74,7 +74,7 @@ export function createPaymentJobs(deps: PaymentsDeps, outcomes: Outcomes, webhoo
     const method = found.answer.savedMethod;
     if (method === undefined) return;
     await upsertPaymentMethod(database.db, {
-      id: ids('pm'), customer_id: found.payment.customer_id, provider: found.payment.provider, provider_method_ref: method.providerMethodRef,
+      id: ids('pm'), customer_id: found.payment.customer_id, provider: found.payment.provider, provider_method_ref: method.providerMethodRef, method: found.payment.method,
       brand: method.brand, last4: method.last4, exp_month: method.expMonth, exp_year: method.expYear, created_at: clock.nowMs(),
     });
   }

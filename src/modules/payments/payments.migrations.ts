@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { OPEN_STATUSES } from './payments.js';
+import { paymentSetupsMigrations } from './payments.setups.migrations.js';
 import { sandboxMigrations } from './sandbox/sandbox.migrations.js';
 import { stripeMigrations } from './stripe/stripe.migrations.js';
 
@@ -84,4 +85,5 @@ export const paymentsMigrations: Record<string, Migration> = {
   },
   ...sandboxMigrations,
   ...stripeMigrations,
+  ...paymentSetupsMigrations,
 };

@@ -6,6 +6,7 @@ import { RECONCILE_JOB } from './payments.checkout.js';
 import { outcomeOf, type Outcome, type PaymentsDeps } from './payments.context.js';
 import type { PayableOrder } from './payments.gateway.js';
 import { RECONCILE_MAX_ATTEMPTS, amountMatches, isTerminal, providerKeyForPayment, type PaymentStatus } from './payments.js';
+import { offSessionUse, type OffSessionRefusal } from './payments.methods.js';
 import type { Outcomes } from './payments.outcome.js';
 import { withTimeout, type PaymentProvider } from './payments.provider.js';
 import {
@@ -25,8 +26,7 @@ export interface OffSessionMethod {
   readonly expYear: number;
 }
 
-/** Why a saved method cannot be charged off-session. */
-export type OffSessionRefusal = 'not_found' | 'provider_unavailable' | 'not_off_session';
+export type { OffSessionRefusal } from './payments.methods.js';
 
 export interface OffSessionCharge {
   readonly orderId: string;
@@ -84,12 +84,7 @@ export const MAX_OFF_SESSION_CHARGES = 2000;
 export function createOffSession(deps: PaymentsDeps, outcomes: Outcomes) {
   const { database, clock, ids, gateway, registry, config } = deps;
 
-  function providerOf(method: PaymentMethodRow): { provider: PaymentProvider; method: string } | OffSessionRefusal {
-    const provider = registry.byName(method.provider);
-    if (provider === undefined) return 'provider_unavailable';
-    const offSession = provider.offSessionMethods[0];
-    return offSession === undefined ? 'not_off_session' : { provider, method: offSession };
-  }
+  const providerOf = (method: PaymentMethodRow): { provider: PaymentProvider; method: string } | OffSessionRefusal => offSessionUse(registry, method);
 
   /** The customer's saved method if auto-renew can charge it, else why not. */
   async function offSessionMethod(executor: Executor, customerId: string, paymentMethodId: string): Promise<OffSessionMethod | OffSessionRefusal> {

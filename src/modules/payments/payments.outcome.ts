@@ -76,7 +76,7 @@ export function createOutcomes(deps: PaymentsDeps) {
     if (payment.save_method === 1 && outcome.savedMethod !== undefined) {
       const method = outcome.savedMethod;
       await upsertPaymentMethod(tx, {
-        id: ids('pm'), customer_id: payment.customer_id, provider: payment.provider, provider_method_ref: method.providerMethodRef,
+        id: ids('pm'), customer_id: payment.customer_id, provider: payment.provider, provider_method_ref: method.providerMethodRef, method: payment.method,
         brand: method.brand, last4: method.last4, exp_month: method.expMonth, exp_year: method.expYear, created_at: clock.nowMs(),
       });
     } else if (payment.save_method === 1) {

@@ -48,11 +48,51 @@ export interface PaymentProvider {
   /** Removes a saved payment method at the provider (it can no longer be charged). */
   detachPaymentMethod(providerMethodRef: string): Promise<void>;
   /**
+   * Saving a method without a payment (Stripe SetupIntent through a Stripe-hosted page, an Alipay
+   * agreement signed on Alipay's page, a sandbox test card). Absent: methods are saved only while
+   * paying (`savePaymentMethod`).
+   */
+  readonly setup?: ProviderSetupFlow;
+  /**
    * The answer the provider expects to a webhook it may stop resending (stored or a duplicate),
    * when it wants a particular one: Alipay's notify wants the text `success`. Without it the route
    * answers JSON `{received, duplicate}` with 200.
    */
   readonly webhookAcknowledgement?: WebhookAcknowledgement;
+}
+
+/** Saving a payment method without paying: the provider's own step, then its verified answer. */
+export interface ProviderSetupFlow {
+  /** The `method` a method saved this way charges (one of the provider's `methods`, e.g. `card`, `alipay_agreement`). */
+  readonly method: string;
+  /** Starts the setup; same rules as `createPayment` (idempotent by key, throws only when the outcome is unknown). */
+  createSetup(input: CreateProviderSetup): Promise<ProviderSetup>;
+  /** The setup as the provider sees it now; undefined when the provider does not know it. */
+  getSetup(ref: { readonly idempotencyKey: string; readonly providerSetupId: string | undefined }): Promise<ProviderSetup | undefined>;
+}
+
+export interface CreateProviderSetup {
+  /** Our setup id (`set_...`): sent as the provider's reference, so its webhook can name it. */
+  readonly setupId: string;
+  readonly idempotencyKey: string;
+  readonly customerId: string;
+  /** Absolute URL where the provider sends the customer back after its page. */
+  readonly returnUrl: string;
+  readonly language: Language;
+  /** A one-time token, for providers whose method is made on the client (the sandbox's test cards). */
+  readonly paymentMethodToken?: string;
+}
+
+export interface ProviderSetup {
+  readonly status: 'requires_action' | 'succeeded' | 'failed' | 'cancelled';
+  readonly providerSetupId: string;
+  /** The provider's page where the customer enters or approves the method (`requires_action`). */
+  readonly actionUrl?: string;
+  /** Stripe's SetupIntent client secret, for a portal that confirms it with Stripe's own fields. */
+  readonly clientSecret?: string;
+  readonly failureCode?: string;
+  /** What is kept of the method once the setup succeeded: never a card number. */
+  readonly savedMethod?: SavedMethodDetails;
 }
 
 export interface WebhookAcknowledgement {
@@ -103,6 +143,9 @@ export interface SavedMethodDetails {
   readonly expYear: number;
 }
 
+/** The expiry shown for saved methods that do not expire (PayPal wallets, Alipay agreements without an end). */
+export const NO_EXPIRY = { expMonth: 12, expYear: 2099 } as const;
+
 export interface ProviderPaymentRef {
   readonly idempotencyKey: string;
   readonly providerPaymentId?: string;
@@ -118,6 +161,11 @@ export interface ProviderRefund {
 
 /** A verified webhook event, reduced to what the platform applies. */
 export interface ProviderEvent {
+  /**
+   * `setup`: the event is about a setup (`providerPaymentId` is then the provider's setup id and
+   * `paymentId` our setup id); applying it asks the provider for the setup's state. Default `payment`.
+   */
+  readonly kind?: 'payment' | 'setup';
   /** The provider's event id: the deduplication key (with the provider's name). */
   readonly eventId: string;
   readonly providerPaymentId: string;
@@ -152,6 +200,8 @@ export interface ProviderRegistry {
   forMethod(method: string): PaymentProvider | undefined;
   /** Methods a customer may choose, in the order the providers were configured. */
   offeredMethods(): string[];
+  /** The providers, in the order they were configured. */
+  providers(): readonly PaymentProvider[];
 }
 
 export function createProviderRegistry(providers: readonly PaymentProvider[]): ProviderRegistry {
@@ -169,5 +219,6 @@ export function createProviderRegistry(providers: readonly PaymentProvider[]): P
     byName: (name) => byName.get(name),
     forMethod: (method) => byMethod.get(method),
     offeredMethods: () => [...byMethod.keys()],
+    providers: () => [...byName.values()],
   };
 }

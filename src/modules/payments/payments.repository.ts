@@ -35,6 +35,8 @@ export interface PaymentEventTable {
   currency: Currency | null;
   failure_code: string | null;
   payload: string;
+  /** `payment`, or `setup` for an event about saving a method (`payment_ref` is then our setup id). */
+  kind: 'payment' | 'setup';
   received_at: number;
   applied_at: number | null;
 }
@@ -59,6 +61,11 @@ export interface PaymentMethodTable {
   customer_id: string;
   provider: string;
   provider_method_ref: string;
+  /**
+   * The payment method it charges (`card`, `paypal`, `alipay_agreement`, `sandbox`). Absent or
+   * null: its provider's one saved kind (rows written before it was recorded, bulk fixtures).
+   */
+  method?: string | null;
   brand: string;
   last4: string;
   exp_month: number;
@@ -196,8 +203,14 @@ export async function updateRefund(
 export async function upsertPaymentMethod(db: Executor, row: PaymentMethodTable): Promise<void> {
   await db.insertInto('payment_method').values(row)
     .onConflict((oc) => oc.columns(['customer_id', 'provider', 'provider_method_ref'])
-      .doUpdateSet({ brand: row.brand, last4: row.last4, exp_month: row.exp_month, exp_year: row.exp_year }))
+      .doUpdateSet({ brand: row.brand, last4: row.last4, exp_month: row.exp_month, exp_year: row.exp_year, method: row.method ?? null }))
     .execute();
+}
+
+/** The saved method of this customer with this provider reference (after `upsertPaymentMethod`). */
+export async function findPaymentMethodByRef(db: Executor, customerId: string, provider: string, providerMethodRef: string): Promise<PaymentMethodRow | undefined> {
+  return db.selectFrom('payment_method').selectAll().where('customer_id', '=', customerId).where('provider', '=', provider)
+    .where('provider_method_ref', '=', providerMethodRef).executeTakeFirst();
 }
 
 export async function listPaymentMethods(db: Executor, customerId: string): Promise<PaymentMethodRow[]> {

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCustomer } from '../../platform/http.js';
+import { languageFromHeader } from '../../platform/i18n.js';
 import {
   AdminRefundBody, AdminRefundView, OrderIdParams, PayBody, PayHeaders, PaymentIdParams, toAdminRefundView, PaymentMethodIdParams, PaymentMethodView, PaymentView, ProviderParams, toPaymentMethodView,
+  PaymentOptionsView, SetupBody, SetupIdParams, SetupView, toSetupView,
 } from './payments.schemas.js';
 import type { PaymentsService } from './payments.service.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
@@ -63,6 +65,30 @@ export function paymentsRoutes(payments: PaymentsService): FastifyPluginAsyncZod
     app.get('/payment-methods', {
       schema: { tags, summary: 'Saved payment methods (brand, last 4 digits, expiry)', response: { 200: z.object({ paymentMethods: z.array(PaymentMethodView) }) } },
     }, async (request) => ({ paymentMethods: (await payments.listPaymentMethods(requireCustomer(request).customerId)).map(toPaymentMethodView) }));
+
+    app.get('/payment-options', {
+      schema: { tags, summary: 'The payment methods offered here, how each is paid, and which can renew off-session', response: { 200: PaymentOptionsView } },
+    }, async () => payments.paymentOptions());
+
+    app.post('/payment-methods', {
+      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: {
+        tags, summary: 'Save a payment method without paying: answers the provider’s step (Stripe’s page and SetupIntent client secret, Alipay’s agreement page)',
+        body: SetupBody, response: { 201: z.object({ setup: SetupView }) },
+      },
+    }, async (request, reply) => {
+      const { customerId } = requireCustomer(request);
+      const { setup, clientSecret } = await payments.setups.start({ customerId, ...request.body, language: languageFromHeader(request.headers['accept-language']) });
+      return reply.code(201).send({ setup: toSetupView(setup, clientSecret) });
+    });
+
+    app.get('/payment-methods/setups/:id', {
+      schema: { tags, summary: 'A setup as recorded', params: SetupIdParams, response: { 200: z.object({ setup: SetupView }) } },
+    }, async (request) => ({ setup: toSetupView(await payments.setups.get(requireCustomer(request).customerId, request.params.id)) }));
+
+    app.post('/payment-methods/setups/:id/confirm', {
+      schema: { tags, summary: 'Back from the provider’s page: asks the provider and saves the method if the setup succeeded', params: SetupIdParams, response: { 200: z.object({ setup: SetupView }) } },
+    }, async (request) => ({ setup: toSetupView(await payments.setups.confirm(requireCustomer(request).customerId, request.params.id)) }));
 
     app.delete('/payment-methods/:id', {
       schema: { tags, summary: 'Forget a saved payment method', params: PaymentMethodIdParams, response: { 204: z.null() } },

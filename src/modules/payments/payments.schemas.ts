@@ -3,6 +3,7 @@ import { IDEMPOTENCY_KEY_PATTERN } from '../../platform/idempotency.js';
 import { CURRENCIES } from '../../platform/money.js';
 import { PAYMENT_STATUSES, REFUND_REASONS, REFUND_STATUSES } from './payments.js';
 import type { PaymentMethodRow, PaymentRefundRow, PaymentRow } from './payments.repository.js';
+import { SETUP_STATUSES, type PaymentSetupRow } from './payments.setups.repository.js';
 
 const paymentMethodId = z.string().regex(/^pm_[0-9A-Z]{26}$/, 'payment method id');
 
@@ -54,11 +55,56 @@ export type PaymentView = z.infer<typeof PaymentView>;
 export const PaymentMethodView = z.object({
   id: z.string(),
   provider: z.string(),
+  method: z.string().describe('The payment method it charges: card, paypal, alipay_agreement, sandbox'),
   brand: z.string(),
   last4: z.string(),
   expMonth: z.number().int(),
   expYear: z.number().int(),
+  offSession: z.boolean().describe('It can be charged while the customer is away: auto-renew accepts it'),
   createdAt: z.string(),
+});
+
+export const SetupBody = z.object({
+  provider: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'provider name').describe('A provider that saves a method without a payment (see GET /payment-options)'),
+  returnPath: z.string().regex(/^\/[A-Za-z0-9/_?=&%.-]{0,300}$/, 'a path of the portal').refine((p) => !p.startsWith('//'), 'a path of the portal').optional()
+    .describe('Where the provider sends the customer back (default /account); `setup=<id>` is added'),
+  paymentMethodToken: z.string().min(1).max(255).optional().describe('Sandbox only: a test card (pm_sandbox_visa)'),
+}).strict();
+
+export const SetupIdParams = z.object({ id: z.string().regex(/^set_[0-9A-Z]{26}$/, 'setup id') }).strict();
+
+export const SetupView = z.object({
+  id: z.string(),
+  provider: z.string(),
+  method: z.string(),
+  status: z.enum(SETUP_STATUSES),
+  actionUrl: z.string().optional().describe('The provider’s page where the customer enters or approves the method (status requires_action)'),
+  clientSecret: z.string().optional().describe('Stripe: the SetupIntent client secret, in the answer that created it only'),
+  failureCode: z.string().optional(),
+  paymentMethodId: z.string().optional().describe('The saved method (status succeeded)'),
+  createdAt: z.string(),
+});
+
+export function toSetupView(row: PaymentSetupRow, clientSecret?: string): z.infer<typeof SetupView> {
+  return {
+    id: row.id, provider: row.provider, method: row.method, status: row.status,
+    ...(row.status === 'requires_action' && row.action_url !== null ? { actionUrl: row.action_url } : {}),
+    ...(clientSecret !== undefined ? { clientSecret } : {}),
+    ...(row.failure_code !== null ? { failureCode: row.failure_code } : {}),
+    ...(row.payment_method_id !== null ? { paymentMethodId: row.payment_method_id } : {}),
+    createdAt: iso(row.created_at),
+  };
+}
+
+export const PaymentOptionsView = z.object({
+  methods: z.array(z.object({
+    method: z.string(), provider: z.string(),
+    flow: z.enum(['test_cards', 'saved_only', 'redirect', 'qr', 'off_session_only']),
+    device: z.enum(['any', 'desktop', 'mobile']),
+    token: z.string().optional(),
+    offSession: z.boolean(),
+  })),
+  providers: z.array(z.object({ provider: z.string(), saveWithoutPayment: z.boolean(), savedMethod: z.string().optional() })),
 });
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -74,8 +120,11 @@ export function toPaymentView(row: PaymentRow, refund?: PaymentRefundRow): Payme
   };
 }
 
-export function toPaymentMethodView(row: PaymentMethodRow): z.infer<typeof PaymentMethodView> {
-  return { id: row.id, provider: row.provider, brand: row.brand, last4: row.last4, expMonth: row.exp_month, expYear: row.exp_year, createdAt: iso(row.created_at) };
+export function toPaymentMethodView({ row, offSession }: { row: PaymentMethodRow; offSession: boolean }): z.infer<typeof PaymentMethodView> {
+  return {
+    id: row.id, provider: row.provider, method: row.method ?? row.provider, brand: row.brand, last4: row.last4,
+    expMonth: row.exp_month, expYear: row.exp_year, offSession, createdAt: iso(row.created_at),
+  };
 }
 
 export const PaymentIdParams = z.object({ id: z.string().regex(/^pay_[0-9A-Z]{26}$/, 'payment id') }).strict();

@@ -13,7 +13,9 @@ import { createPaymentJobs } from './payments.jobs.js';
 import { createSavedMethods } from './payments.methods.js';
 import { createOutcomes } from './payments.outcome.js';
 import { createOffSession } from './payments.offsession.js';
+import { paymentOptions } from './payments.options.js';
 import { createRefunds } from './payments.refunds.js';
+import { createSetups } from './payments.setups.js';
 import { chinaRailProviders } from './payments.china.js';
 import { cardRailProviders } from './payments.cards.js';
 import { createProviderRegistry, type PaymentProvider } from './payments.provider.js';
@@ -71,7 +73,8 @@ export function createPaymentsService(ctx: PlatformContext, gateway: OrderGatewa
   ]);
   const deps: PaymentsDeps = { ...ctx, gateway, registry, providerTimeoutMs, settleAfterMs: providerTimeoutMs + CALL_MARGIN_MS };
   const outcomes = createOutcomes(deps);
-  webhooks = createWebhooks(deps, outcomes);
+  const setups = createSetups(deps);
+  webhooks = createWebhooks(deps, outcomes, setups);
   const checkout = createCheckout(deps, outcomes);
   const offSession = createOffSession(deps, outcomes);
   const methods = createSavedMethods(deps);
@@ -137,8 +140,13 @@ export function createPaymentsService(ctx: PlatformContext, gateway: OrderGatewa
     receiveWebhook: webhooks.receive,
     /** Staff refund of a succeeded payment, full or partial (`payments.refunds.ts`). */
     refundPayment: refunds.refundPayment,
+    /** Saved methods with whether each can renew off-session (`offSession`). */
     listPaymentMethods: methods.list,
     deletePaymentMethod: methods.remove,
+    /** Saving a method without paying (`payments.setups.ts`). */
+    setups,
+    /** What this deployment offers and how the portal takes a customer through each method. */
+    paymentOptions: () => paymentOptions(registry),
     /** The sandbox provider when it is offered (its bank pages are served only then). */
     sandbox,
     jobHandlers: new Map<string, JobHandler>([...createPaymentJobs(deps, outcomes, webhooks), ...(sandbox?.jobHandlers ?? [])]),

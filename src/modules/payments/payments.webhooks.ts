@@ -5,6 +5,7 @@ import { enqueueJob, type Job } from '../../platform/jobs/index.js';
 import type { PaymentsDeps } from './payments.context.js';
 import { APPLY_EVENT_MAX_ATTEMPTS } from './payments.js';
 import type { Outcomes } from './payments.outcome.js';
+import type { Setups } from './payments.setups.js';
 import type { WebhookAcknowledgement } from './payments.provider.js';
 import { findEvent, findPayment, findPaymentByProviderRef, insertEvent, markEventApplied, type PaymentRow } from './payments.repository.js';
 
@@ -22,7 +23,7 @@ const REFRESH_MAX_ATTEMPTS = 3;
  * the job that applies them in the same transaction, acknowledged, then applied by the job through
  * the one outcome path. A redelivery is acknowledged and changes nothing.
  */
-export function createWebhooks(deps: PaymentsDeps, outcomes: Outcomes) {
+export function createWebhooks(deps: PaymentsDeps, outcomes: Outcomes, setups: Setups) {
   const { database, clock, ids, log, registry } = deps;
   const db = database.db;
 
@@ -38,7 +39,7 @@ export function createWebhooks(deps: PaymentsDeps, outcomes: Outcomes) {
         id, provider: provider.name, event_id: event.eventId, provider_payment_id: event.providerPaymentId,
         payment_ref: event.paymentId ?? null, status: event.status,
         amount_minor: event.amount?.amountMinor ?? null, currency: event.amount?.currency ?? null,
-        failure_code: event.failureCode ?? null, payload: rawBody.toString('utf8'), received_at: clock.nowMs(), applied_at: null,
+        failure_code: event.failureCode ?? null, payload: rawBody.toString('utf8'), kind: event.kind ?? 'payment', received_at: clock.nowMs(), applied_at: null,
       });
       if (stored) {
         await enqueueJob(tx, ids, clock, { kind: APPLY_EVENT_JOB, payload: { eventId: id }, dedupeKey: `${APPLY_EVENT_JOB}:${id}`, maxAttempts: APPLY_EVENT_MAX_ATTEMPTS });
@@ -62,6 +63,11 @@ export function createWebhooks(deps: PaymentsDeps, outcomes: Outcomes) {
     const { eventId } = job.payload as { eventId: string };
     const event = await findEvent(db, eventId);
     if (event === undefined || event.applied_at !== null) return;
+    if (event.kind === 'setup') {
+      await setups.applyEvent(event);
+      await markEventApplied(db, event.id, clock.nowMs());
+      return;
+    }
     const payment = await paymentOf(event);
     // The payment may not be recorded yet on this node's view; the retry finds it, or staff see the parked job.
     if (payment === undefined) throw new Error(`no payment for ${event.provider} event ${event.event_id} (${event.provider_payment_id})`);

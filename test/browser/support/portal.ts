@@ -10,6 +10,8 @@ import { buildApp } from '../../../src/app/app.js';
 import { allMigrations } from '../../../src/app/migrations.js';
 import { seedDemo } from '../../../src/app/seed.js';
 import { testConfig } from '../../../src/platform/config.js';
+import type { Clock } from '../../../src/platform/clock.js';
+import { withLuhnCheckDigit } from '../../../src/modules/provisioning/index.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { createTestDatabase, type TestDatabase } from '../../support/stores.js';
 
@@ -39,8 +41,40 @@ export interface Portal {
   close(): Promise<void>;
 }
 
+/**
+ * The server's clock for tests about time (expiry, grace): real time plus an offset that the test
+ * moves forward, so that jobs, sessions and timers keep running as they do in production.
+ */
+export class ShiftedClock implements Clock {
+  private offsetMs = 0;
+
+  nowMs(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  /** Moves the server's time forward by `deltaMs` (never back). */
+  advance(deltaMs: number): void {
+    if (!Number.isSafeInteger(deltaMs) || deltaMs < 0) throw new Error('the clock only moves forward, by whole milliseconds');
+    this.offsetMs += deltaMs;
+  }
+}
+
+export interface PortalOptions {
+  /** The server's clock (the system clock by default). */
+  readonly clock?: Clock;
+  /** How many physical SIMs to put in the warehouse (the demo inventory has none), for SIM card orders. */
+  readonly physicalSimsInStock?: number;
+}
+
+/** Physical SIMs in stock on +852 5400 1000.., ICCIDs after the demo inventory's. */
+function physicalStock(count: number): Array<{ iccid: string; msisdn: string; type: 'physical'; status: 'in_stock' }> {
+  return Array.from({ length: count }, (_, i) => ({
+    iccid: withLuhnCheckDigit(`8985299${String(30_000_001_000 + i).padStart(11, '0')}`), msisdn: `+8525400${1000 + i}`, type: 'physical', status: 'in_stock',
+  }));
+}
+
 /** Starts the app on a fresh SQLite database with the demo catalog and inventory, and Chromium. */
-export async function startPortal(): Promise<Portal> {
+export async function startPortal(options: PortalOptions = {}): Promise<Portal> {
   const database: TestDatabase = await createTestDatabase('sqlite', allMigrations);
   // The port is known before the app is built, so that links the app makes for customers (the
   // payment provider's return address) point back to this very server.
@@ -48,8 +82,9 @@ export async function startPortal(): Promise<Portal> {
   const baseUrl = `http://127.0.0.1:${port}`;
   // One IP (127.0.0.1) signs up many test customers: raise the per-IP code limit, keep the rest.
   const config = testConfig({ codeHourlyLimitPerIp: 10_000, codeHourlyLimitPerDestination: 100, publicUrl: baseUrl, networkApiKey: NETWORK_API_KEY });
-  const app = await buildApp({ config, database, logger: createLogger('silent') });
+  const app = await buildApp({ config, database, logger: createLogger('silent'), ...(options.clock === undefined ? {} : { clock: options.clock }) });
   await seedDemo(app.roamline.services);
+  if ((options.physicalSimsInStock ?? 0) > 0) await app.roamline.services.provisioning.importSims(physicalStock(options.physicalSimsInStock ?? 0));
   await app.listen({ port, host: '127.0.0.1' });
   // The in-process worker, as `roamline serve` runs it: fulfilment, provisioning and deliveries
   // happen in jobs, so an order reaches "fulfilled" only with it.
@@ -235,8 +270,15 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
 }
 
-/** Saves a full-page screenshot at phone size under test-results/screenshots/. */
+/** The page fits its width: nothing sticks out sideways (the portal works from 360 px wide). */
+export async function expectNoSidewaysScroll(page: Page, what: string): Promise<void> {
+  const widths = await page.evaluate<{ scroll: number; client: number }>('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })');
+  expect(widths.scroll, `${what} is wider than the screen`).toBeLessThanOrEqual(widths.client);
+}
+
+/** Saves a full-page screenshot at phone size under test-results/screenshots/, after checking the page fits the width. */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!name.startsWith('failed-')) await expectNoSidewaysScroll(page, name);
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   // From the top, so sticky bars sit where a reader first sees them.
   await page.evaluate('window.scrollTo(0, 0)');

@@ -40,6 +40,8 @@ export class FakeAlipayGateway {
   readonly trades = new Map<string, FakeTrade>();
   readonly requests: Array<{ method: string; biz: Record<string, unknown>; fields: Record<string, string> }> = [];
   readonly agreements = new Set<string>(['20265527000000000001']);
+  /** Agreements by `external_agreement_no`, as the signing page makes them. */
+  readonly signings = new Map<string, { externalAgreementNo: string; agreementNo: string | undefined; status: 'TEMP' | 'NORMAL' | 'UNSIGN'; biz: Record<string, unknown>; returnUrl: string | undefined }>();
   /** Behaviour of the next call of a method (consumed once). */
   readonly next = new Map<string, Behaviour>();
   private server: Server | undefined;
@@ -87,6 +89,52 @@ export class FakeAlipayGateway {
     const trade = this.upsertTrade(biz);
     trade.visible = true;
     return trade;
+  }
+
+  /**
+   * The customer opens the agreement signing page (`alipay.user.agreement.page.sign`): the
+   * merchant's signature over the URL is checked and the agreement waits for the customer.
+   */
+  openSignPage(actionUrl: string): string {
+    const fields = Object.fromEntries(new URL(actionUrl).searchParams);
+    if (!this.verifyRequest(fields) || fields.method !== 'alipay.user.agreement.page.sign') throw new Error('not a signed agreement signing URL');
+    const biz = JSON.parse(fields.biz_content ?? '{}') as Record<string, unknown>;
+    const externalAgreementNo = String(biz.external_agreement_no);
+    if (!this.signings.has(externalAgreementNo)) this.signings.set(externalAgreementNo, { externalAgreementNo, agreementNo: undefined, status: 'TEMP', biz, returnUrl: fields.return_url });
+    return externalAgreementNo;
+  }
+
+  /** The customer signs in the Alipay app: the agreement is in force and can be charged. */
+  signAgreement(externalAgreementNo: string): string {
+    const signing = this.signings.get(externalAgreementNo);
+    if (signing === undefined) throw new Error(`no signing ${externalAgreementNo}`);
+    signing.agreementNo ??= `2026${String(Date.now()).slice(-8)}${String(this.signings.size).padStart(8, '0')}`;
+    signing.status = 'NORMAL';
+    this.agreements.add(signing.agreementNo);
+    return signing.agreementNo;
+  }
+
+  /** The customer ends the agreement in the Alipay app: it can no longer be charged. */
+  unsignAgreement(externalAgreementNo: string): void {
+    const signing = this.signings.get(externalAgreementNo);
+    if (signing?.agreementNo === undefined) throw new Error(`no signed agreement ${externalAgreementNo}`);
+    signing.status = 'UNSIGN';
+    this.agreements.delete(signing.agreementNo);
+  }
+
+  /** The `dut_user_sign` notify of a signing, signed by Alipay (or by `signWith`), form-encoded. */
+  agreementNotify(externalAgreementNo: string, options: { notifyId?: string; notifyAtMs?: number; signWith?: import('node:crypto').KeyObject } = {}): string {
+    const signing = this.signings.get(externalAgreementNo);
+    if (signing?.agreementNo === undefined) throw new Error(`no signed agreement ${externalAgreementNo}`);
+    const fields: Record<string, string> = {
+      notify_type: signing.status === 'UNSIGN' ? 'dut_user_unsign' : 'dut_user_sign', notify_id: options.notifyId ?? `ntf${randomBytes(8).toString('hex')}`,
+      notify_time: formatBeijingTime(options.notifyAtMs ?? this.nowMs()), app_id: this.appId, sign_type: 'RSA2', charset: 'utf-8',
+      agreement_no: signing.agreementNo, external_agreement_no: externalAgreementNo, status: signing.status, personal_product_code: 'GENERAL_WITHHOLDING_P',
+      sign_scene: String(signing.biz.sign_scene), sign_time: formatBeijingTime(this.nowMs()), valid_time: formatBeijingTime(this.nowMs()),
+      invalid_time: '2115-02-01 00:00:00', alipay_user_id: '2088000000000001', alipay_logon_id: '138****0001',
+    };
+    fields.sign = createSign('RSA-SHA256').update(signContent(fields, ['sign', 'sign_type']), 'utf8').sign(options.signWith ?? this.alipay.privateKey, 'base64');
+    return new URLSearchParams(fields).toString();
   }
 
   /** The customer pays (scans the QR code, confirms in the app). */
@@ -217,7 +265,18 @@ export class FakeAlipayGateway {
       }
       case 'alipay.user.agreement.unsign':
         this.agreements.delete(String(biz.agreement_no));
+        for (const signing of this.signings.values()) if (signing.agreementNo === biz.agreement_no) signing.status = 'UNSIGN';
         return ok;
+      case 'alipay.user.agreement.query': {
+        const signing = this.signings.get(String(biz.external_agreement_no ?? ''));
+        if (biz.personal_product_code !== 'GENERAL_WITHHOLDING_P') return fail('INVALID_PARAMETER');
+        if (signing?.agreementNo === undefined) return fail('USER_AGREEMENT_NOT_EXIST');
+        return {
+          ...ok, agreement_no: signing.agreementNo, external_agreement_no: signing.externalAgreementNo, status: signing.status,
+          personal_product_code: 'GENERAL_WITHHOLDING_P', sign_scene: String(signing.biz.sign_scene), invalid_time: '2115-02-01 00:00:00',
+          alipay_logon_id: '138****0001', principal_id: '2088000000000001',
+        };
+      }
       default:
         return { code: '40004', msg: 'Business Failed', sub_code: 'isv.invalid-method' };
     }

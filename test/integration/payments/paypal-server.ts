@@ -74,6 +74,8 @@ export class LocalPayPal {
   readonly refunds = new Map<string, Json>();
   readonly vault = new Map<string, VaultBehaviour>();
   readonly deletedTokens: string[] = [];
+  /** Vault v3 setup tokens (saving a PayPal wallet without a purchase), by id. */
+  readonly setupTokens = new Map<string, Json>();
   readonly clientId = `client${randomBytes(8).toString('hex')}`;
   readonly clientSecret = `secret${randomBytes(12).toString('hex')}`;
   readonly webhookId = `WH${newId(12)}`;
@@ -121,6 +123,14 @@ export class LocalPayPal {
 
   writes(): LoggedRequest[] {
     return this.requests.filter((r) => r.method === 'POST' && r.path !== '/v1/oauth2/token');
+  }
+
+  /** The payer approves saving their wallet on PayPal's page (the setup token's `approve` link). */
+  approveSetupToken(id: string): Json {
+    const token = this.setupTokens.get(id);
+    if (token === undefined) throw new Error(`no setup token ${id}`);
+    token.status = 'APPROVED';
+    return token;
   }
 
   order(id: string): Json {
@@ -228,12 +238,43 @@ export class LocalPayPal {
       if (method === 'POST' && parts[4] === 'capture') return this.capture(order);
     }
     if (method === 'POST' && parts[1] === 'payments' && parts[2] === 'captures' && parts[4] === 'refund') return this.refund(parts[3] ?? '', body);
+    if (method === 'POST' && path === '/v3/vault/setup-tokens') return this.createSetupToken(body);
+    if (method === 'GET' && parts[0] === 'v3' && parts[2] === 'setup-tokens' && parts[3] !== undefined) {
+      const token = this.setupTokens.get(parts[3]);
+      return token === undefined ? notFound('RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID') : [200, token];
+    }
+    if (method === 'POST' && path === '/v3/vault/payment-tokens') return this.createPaymentToken(body);
     if (method === 'DELETE' && parts[1] === 'vault' && parts[2] === 'payment-tokens') {
       if (!this.vault.delete(parts[3] ?? '')) return notFound('RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID');
       this.deletedTokens.push(parts[3] ?? '');
       return [204, {}];
     }
     return notFound('NOT_FOUND', 'RESOURCE_NOT_FOUND');
+  }
+
+  private createSetupToken(body: Json): [number, Json] {
+    const paypal = (body.payment_source as Json | undefined)?.paypal as Json | undefined;
+    const context = paypal?.experience_context as Json | undefined;
+    if (paypal === undefined || typeof context?.return_url !== 'string' || paypal.usage_type !== 'MERCHANT') return unprocessable('MISSING_REQUIRED_PARAMETER');
+    const id = newId(17);
+    const token: Json = {
+      id, status: 'PAYER_ACTION_REQUIRED', customer: { id: newId(10) }, payment_source: { paypal: { usage_type: 'MERCHANT', return_url: context.return_url } },
+      links: [{ href: `${this.baseUrl}/local/vault/approve/${id}`, rel: 'approve', method: 'GET' }, { href: `${this.baseUrl}/v3/vault/setup-tokens/${id}`, rel: 'self', method: 'GET' }],
+    };
+    this.setupTokens.set(id, token);
+    return [200, token];
+  }
+
+  /** A payment token (vault id) from an approved setup token: the wallet can now be charged merchant-initiated. */
+  private createPaymentToken(body: Json): [number, Json] {
+    const source = (body.payment_source as Json | undefined)?.token as Json | undefined;
+    const setup = this.setupTokens.get(String(source?.id ?? ''));
+    if (source?.type !== 'SETUP_TOKEN' || setup === undefined) return notFound('RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID');
+    if (setup.status !== 'APPROVED') return unprocessable('SETUP_TOKEN_NOT_APPROVED');
+    const vaultId = randomBytes(4).toString('hex');
+    this.vault.set(vaultId, 'ok');
+    setup.status = 'VAULTED';
+    return [200, { id: vaultId, customer: setup.customer, payment_source: { paypal: { email_address: 'payer@example.com', usage_type: 'MERCHANT' } } }];
   }
 
   private createOrder(body: Json): [number, Json] {

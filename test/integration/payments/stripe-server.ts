@@ -57,6 +57,9 @@ export class LocalStripe {
   readonly methods = new Map<string, Json & { behaviour: CardBehaviour }>();
   readonly customers = new Map<string, Json>();
   readonly refunds = new Map<string, Json>();
+  /** Checkout Sessions in setup mode and their SetupIntents (saving a card without paying). */
+  readonly sessions = new Map<string, Json>();
+  readonly setupIntents = new Map<string, Json>();
   /** While true, `POST /v1/payment_intents` creates the intent and never answers (a timeout). */
   hangCreates = false;
   private readonly replies = new Map<string, { fingerprint: string; status: number; body: string }>();
@@ -104,6 +107,43 @@ export class LocalStripe {
       });
     }
     return intent;
+  }
+
+  /**
+   * The customer enters a card on the Checkout page of a setup session: Stripe attaches it to the
+   * session's customer for off-session use and the SetupIntent succeeds (or, for a declined card,
+   * records the error and the page stays open).
+   */
+  completeSetup(sessionId: string, shortcut = 'pm_card_visa'): Json {
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) throw new Error(`no session ${sessionId}`);
+    const setupIntent = this.setupIntents.get(String(session.setup_intent));
+    const pm = this.methodFor(shortcut);
+    if (setupIntent === undefined || pm === undefined) throw new Error('no setup intent or card');
+    if (pm.behaviour === 'decline') {
+      Object.assign(setupIntent, { last_setup_error: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline' } });
+      return setupIntent;
+    }
+    Object.assign(pm, { customer: session.customer, set_up_off_session: true });
+    Object.assign(setupIntent, { status: 'succeeded', payment_method: pm.id, last_setup_error: null });
+    session.status = 'complete';
+    return setupIntent;
+  }
+
+  setupIntent(id: string): Json {
+    const intent = this.setupIntents.get(id);
+    if (intent === undefined) throw new Error(`no setup intent ${id}`);
+    return intent;
+  }
+
+  /** A webhook event about a SetupIntent as it stands (or with `patch`), signed at `timestampSeconds`. */
+  setupEvent(type: string, setupIntentId: string, timestampSeconds: number, patch: Json = {}, eventId = newId('evt')): { rawBody: string; headers: Record<string, string> } {
+    const object = { ...this.setupIntent(setupIntentId), ...patch };
+    const payload = JSON.stringify({
+      id: eventId, object: 'event', api_version: '2026-10-28.endive', created: timestampSeconds, livemode: false,
+      pending_webhooks: 1, request: { id: null, idempotency_key: null }, type, data: { object },
+    });
+    return { rawBody: payload, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': this.sign(payload, timestampSeconds) } };
   }
 
   intent(id: string): Json {
@@ -176,6 +216,15 @@ export class LocalStripe {
       if (method === 'POST' && parts[3] === 'confirm') return this.confirm(intent, body);
     }
     if (method === 'POST' && path === '/v1/refunds') return this.refund(body);
+    if (method === 'POST' && path === '/v1/checkout/sessions') return this.createSession(body);
+    if (method === 'GET' && parts[1] === 'checkout' && parts[2] === 'sessions' && parts[3] !== undefined) {
+      const session = this.sessions.get(parts[3]);
+      return session === undefined ? missing('checkout_session', parts[3]) : [200, this.expandedSession(session, body.expand)];
+    }
+    if (method === 'GET' && parts[1] === 'setup_intents' && parts[2] !== undefined) {
+      const intent = this.setupIntents.get(parts[2]);
+      return intent === undefined ? missing('setup_intent', parts[2]) : [200, intent];
+    }
     if (method === 'POST' && parts[1] === 'payment_methods' && parts[3] === 'detach') {
       const pm = this.methods.get(parts[2] ?? '');
       if (pm === undefined) return missing('payment_method', parts[2] ?? '');
@@ -183,6 +232,45 @@ export class LocalStripe {
       return [200, pm];
     }
     return [404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } }];
+  }
+
+  /** Checkout in setup mode: a hosted page that collects a card for later (off-session) use through a SetupIntent. */
+  private createSession(body: Json): [number, Json] {
+    if (body.mode !== 'setup') return invalid('mode', 'This local server speaks setup mode only');
+    const customer = String(body.customer ?? '');
+    if (!this.customers.has(customer)) return missing('customer', customer);
+    const types = (body.allowed_payment_method_types ?? ['card']) as string[];
+    const setupData = (body.setup_intent_data ?? {}) as Json;
+    const setupIntent: Json = {
+      id: newId('seti'), object: 'setup_intent', status: 'requires_payment_method', customer, usage: 'off_session', payment_method: null,
+      payment_method_types: types, metadata: setupData.metadata ?? {}, last_setup_error: null, cancellation_reason: null, next_action: null,
+      client_secret: `seti_secret_${randomBytes(8).toString('hex')}`, livemode: false, created: Math.floor(Date.now() / 1000),
+    };
+    this.setupIntents.set(String(setupIntent.id), setupIntent);
+    const id = newId('cs');
+    const session: Json = {
+      id, object: 'checkout.session', mode: 'setup', status: 'open', customer, setup_intent: setupIntent.id, payment_intent: null,
+      url: `${this.baseUrl}/local/checkout/${id}`, success_url: body.success_url ?? null, cancel_url: body.cancel_url ?? null,
+      client_reference_id: body.client_reference_id ?? null, locale: body.locale ?? null, metadata: body.metadata ?? {}, livemode: false,
+    };
+    this.sessions.set(id, session);
+    return [200, session];
+  }
+
+  private expandedSession(session: Json, expand: unknown): Json {
+    const wanted = Array.isArray(expand) ? expand.map(String) : [];
+    if (!wanted.includes('setup_intent')) return session;
+    const setupIntent = this.setupIntents.get(String(session.setup_intent));
+    if (setupIntent === undefined) return session;
+    let intent: Json = setupIntent;
+    if (wanted.includes('setup_intent.payment_method') && typeof setupIntent.payment_method === 'string') {
+      const pm = this.methods.get(setupIntent.payment_method);
+      if (pm !== undefined) {
+        const { behaviour: _b, set_up_off_session: _s, ...visible } = pm;
+        intent = { ...setupIntent, payment_method: visible };
+      }
+    }
+    return { ...session, setup_intent: intent };
   }
 
   private createCustomer(body: Json): Json {

@@ -1,11 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
-import { keys, useMe, usePaymentMethods, useSessions } from '../api/queries';
-import type { Language, Me, PaymentMethodView } from '../api/types';
+import { keys, useMe, useSessions } from '../api/queries';
+import type { Language, Me } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Field, SelectField } from '../components/Field';
-import { methodLabel } from '../components/PaymentForm';
+import { SavedMethods } from '../components/payments/SavedMethods';
 import { QueryState } from '../components/Status';
 import { LANGUAGE_NAMES, switchLanguage } from '../i18n';
 import { formatDateTime } from '../lib/format';
@@ -68,14 +68,27 @@ function Notifications({ me }: { me: Me }) {
   const { t } = useLocale();
   const client = useQueryClient();
   const form = useSubmit();
-  const toggle = (marketingOptIn: boolean) => form.submit(null, async () => {
-    client.setQueryData(keys.me, await api<Me>('PATCH', '/me', { body: { marketingOptIn } }));
-  });
+  // The box follows the tap at once (on a slow connection the answer takes a while), and goes
+  // back to what the profile says if saving fails.
+  const [optIn, setOptIn] = useState(me.marketingOptIn);
+  useEffect(() => setOptIn(me.marketingOptIn), [me.marketingOptIn]);
+  const toggle = (marketingOptIn: boolean) => {
+    setOptIn(marketingOptIn);
+    return form.submit(null, async () => {
+      try {
+        client.setQueryData(keys.me, await api<Me>('PATCH', '/me', { body: { marketingOptIn } }));
+      } catch (error) {
+        setOptIn(me.marketingOptIn);
+        throw error;
+      }
+    });
+  };
   return (
     <>
       <ErrorNotice error={form.error} />
+      {form.done ? <p className="notice notice-success" role="status">{t('common.saved')}</p> : null}
       <label className="check">
-        <input type="checkbox" checked={me.marketingOptIn} disabled={form.busy} onChange={(event) => void toggle(event.target.checked)} />
+        <input type="checkbox" checked={optIn} disabled={form.busy} onChange={(event) => void toggle(event.target.checked)} />
         {t('account.marketing')}
       </label>
       <p className="hint">{t('account.marketingHint')}</p>
@@ -146,32 +159,6 @@ function Sessions() {
   );
 }
 
-function PaymentMethods() {
-  const { t } = useLocale();
-  const client = useQueryClient();
-  const methods = usePaymentMethods();
-  const form = useSubmit();
-  const list: readonly PaymentMethodView[] = methods.data ?? [];
-  if (methods.error) return <p className="muted">{t('account.paymentMethodsUnavailable')}</p>;
-  if (list.length === 0) return <p className="muted">{t('account.noPaymentMethods')}</p>;
-  return (
-    <>
-      <ErrorNotice error={form.error} />
-      <ul className="plain sessions">
-        {list.map((method) => (
-          <li key={method.id}>
-            <strong>{methodLabel(method)}</strong>
-            <button type="button" className="button small" onClick={() => void form.submit(null, async () => {
-              await api('DELETE', `/payment-methods/${encodeURIComponent(method.id)}`);
-              await client.invalidateQueries({ queryKey: keys.paymentMethods });
-            })}>{t('account.remove')}</button>
-          </li>
-        ))}
-      </ul>
-    </>
-  );
-}
-
 export default function Account() {
   const { t } = useLocale();
   const me = useMe().data;
@@ -185,7 +172,7 @@ export default function Account() {
       <section className="card" aria-labelledby="notify-title"><h2 id="notify-title">{t('account.notifications')}</h2><Notifications me={me} /></section>
       <section className="card" aria-labelledby="password-title"><h2 id="password-title">{t('account.password')}</h2><PasswordChange /></section>
       <section className="card" aria-labelledby="sessions-title"><h2 id="sessions-title">{t('account.sessions')}</h2><Sessions /></section>
-      <section className="card" aria-labelledby="methods-title"><h2 id="methods-title">{t('account.paymentMethods')}</h2><PaymentMethods /></section>
+      <section className="card" aria-labelledby="methods-title"><h2 id="methods-title">{t('account.paymentMethods')}</h2><SavedMethods /></section>
       <ErrorNotice error={signOutError} />
       <button type="button" className="button wide" onClick={() => void signOut(false).catch(setSignOutError)}>{t('account.signOut')}</button>
     </section>

@@ -6,6 +6,7 @@ import type { OrderView, PlanView, QuoteView, ShippingAddress } from '../api/typ
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Field } from '../components/Field';
 import { PaymentForm } from '../components/PaymentForm';
+import { ProviderPayment } from '../components/payments/ProviderPayment';
 import { PlanFacts } from '../components/PlanFacts';
 import { PriceSummary } from '../components/PriceSummary';
 import { Loading } from '../components/Status';
@@ -162,6 +163,7 @@ function CheckoutForm({ plan, lineId, currency }: { plan: PlanView; lineId: stri
         <h2 id="pay-title">{t('checkout.payTitle')}</h2>
         <PaymentForm totalText={totalText} beforePay={placeOrder} disabled={!termsRead || quote === null || quoting}
           onFailure={(error) => { if (orderId.current !== null && isApiError(error) && error.code === 'orders.not_payable') orderId.current = null; }} />
+        <ProviderPayment totalText={totalText} beforePay={placeOrder} disabled={!termsRead || quote === null || quoting} />
         {orderId.current === null ? null : <p className="hint"><Link to={`/orders/${encodeURIComponent(orderId.current)}`}>{t('checkout.seeOrder')}</Link></p>}
         {!termsRead ? <p className="hint">{t('checkout.termsFirst')}</p> : null}
       </section>

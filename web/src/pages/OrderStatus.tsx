@@ -3,8 +3,11 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { isTerminalOrder, keys, useOrder } from '../api/queries';
 import type { OrderView } from '../api/types';
-import { PaymentForm, safeActionUrl } from '../components/PaymentForm';
+import { PaymentForm } from '../components/PaymentForm';
+import { ProviderPayment } from '../components/payments/ProviderPayment';
+import { ProviderStep } from '../components/payments/ProviderStep';
 import { PriceSummary } from '../components/PriceSummary';
+import { ShippingAddress } from '../components/ShippingAddress';
 import { QueryState } from '../components/Status';
 import { formatDateTime, formatMoney } from '../lib/format';
 import { useLocale } from '../lib/locale';
@@ -47,7 +50,7 @@ export default function OrderStatus() {
         {() => {
           const o = order.data;
           if (o === undefined) return null;
-          const pendingAction = safeActionUrl(o.payments.find((p) => p.status === 'requires_action')?.actionUrl);
+          const pendingAction = o.payments.find((p) => p.status === 'requires_action' && p.actionUrl !== undefined);
           // A payment the provider has not answered yet: paying again now would only be refused.
           const confirming = o.status === 'pending_payment' && o.payments.some((p) => IN_FLIGHT.has(p.status));
           return (
@@ -62,16 +65,16 @@ export default function OrderStatus() {
                 <h2 id="order-summary">{pick(o.planName)}</h2>
                 <p className="muted">{t(`orders.kind.${o.kind}`)} · {t('orders.placed', { date: formatDateTime(o.createdAt, locale) })}</p>
                 <PriceSummary summary={o} period={o.period} promotionCode={o.promotionCode} bonusDataBytes={o.bonusDataBytes} paid={o.paidAt !== null} />
+                <ShippingAddress order={o} />
               </section>
-              {o.status === 'pending_payment' && pendingAction !== undefined ? (
-                <p><a className="button primary wide" href={pendingAction}>{t('orders.continueBank')}</a></p>
-              ) : null}
+              {o.status === 'pending_payment' && pendingAction !== undefined ? <ProviderStep payment={pendingAction} /> : null}
               {confirming ? <p className="notice notice-info"><span className="spinner" aria-hidden="true" /> {t('orders.confirming')}</p> : null}
               {o.status === 'pending_payment' && !confirming ? (
                 <section className="card" aria-labelledby="pay-now">
                   <h2 id="pay-now">{t('checkout.payTitle')}</h2>
                   <p className="hint">{t('orders.payBy', { date: formatDateTime(o.expiresAt, locale) })}</p>
                   <PaymentForm orderId={o.id} totalText={formatMoney(o.totalMinor, o.currency, locale)} />
+                  <ProviderPayment orderId={o.id} totalText={formatMoney(o.totalMinor, o.currency, locale)} />
                 </section>
               ) : null}
               <div className="actions">

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { useMe, usePlans, useZones } from '../api/queries';
+import { useLine, useMe, usePlans, useZones } from '../api/queries';
 import type { PlanView } from '../api/types';
 import { SelectField } from '../components/Field';
 import { Coverage, PlanFacts } from '../components/PlanFacts';
@@ -45,7 +45,8 @@ function PlanCard({ plan, currency, lineId, compared, onCompare, compareFull }: 
 }) {
   const { t, locale, pick } = useLocale();
   const price = priceIn(plan, currency);
-  const detail = `/plans/${encodeURIComponent(plan.code)}${lineId === null ? '' : `?line=${encodeURIComponent(lineId)}`}`;
+  // The plan page shows the price in the currency chosen here.
+  const detail = `/plans/${encodeURIComponent(plan.code)}?currency=${encodeURIComponent(price?.currency ?? currency)}${lineId === null ? '' : `&line=${encodeURIComponent(lineId)}`}`;
   return (
     <article className="card plan-card" aria-labelledby={`plan-${plan.code}`}>
       <div className="plan-top">
@@ -81,7 +82,10 @@ export default function Plans() {
   const [currency, setCurrency] = useState(() => params.get('currency') ?? preferredCurrency(me?.currency, language));
   const [compared, setCompared] = useState<string[]>([]);
   const zones = useZones();
-  const plans = usePlans({ kind, ...(country ? { country } : {}), ...(scope ? { scope } : {}), currency });
+  const plans = usePlans({ kind, ...(country && kind === 'base' ? { country } : {}), ...(scope && kind === 'base' ? { scope } : {}), currency });
+  // A top-up is offered only for the plan the line has now (the API refuses the others).
+  const line = useLine(kind === 'addon' ? lineId : null);
+  const linePlan = line.data?.planCode ?? null;
 
   const countries = useMemo(() => {
     const codes = new Set((zones.data ?? []).flatMap((zone) => zone.countries));
@@ -95,7 +99,9 @@ export default function Plans() {
     else next.set(key, value);
     setParams(next, { replace: true });
   };
-  const shown = (plans.data ?? []).filter((plan) => matchesLength(plan, length));
+  const shown = (plans.data ?? []).filter((plan) => (kind === 'addon'
+    ? linePlan !== null && (plan.addonFor ?? []).includes(linePlan)
+    : matchesLength(plan, length)));
   const comparedPlans = shown.filter((plan) => compared.includes(plan.code));
 
   return (
@@ -103,19 +109,26 @@ export default function Plans() {
       <h1>{kind === 'addon' ? t('plans.topupTitle') : t('plans.title')}</h1>
       <p className="lead">{kind === 'addon' ? t('plans.topupLead') : t('plans.lead')}</p>
       <form className="filters card" role="search" aria-label={t('plans.filters')} onSubmit={(event) => event.preventDefault()}>
-        <SelectField label={t('plans.destination')} value={country} onChange={(value) => set('country', value)}
-          options={[{ value: '', label: t('plans.anyCountry') }, ...countries]} name="country" />
+        {/* A top-up follows the line's plan: where and how long are already decided. */}
+        {kind === 'addon' ? null : (
+          <SelectField label={t('plans.destination')} value={country} onChange={(value) => set('country', value)}
+            options={[{ value: '', label: t('plans.anyCountry') }, ...countries]} name="country" />
+        )}
         <div className="filter-row">
-          <SelectField label={t('plans.scopeLabel')} value={scope} onChange={(value) => set('scope', value)} name="scope"
-            options={[{ value: '', label: t('plans.anyScope') }, { value: 'roaming', label: t('plans.scope.roaming') }, { value: 'local', label: t('plans.scope.local') }]} />
-          <SelectField label={t('plans.length')} value={length} onChange={(value) => set('length', value)} name="length"
-            options={LENGTH_FILTERS.map((value) => ({ value, label: t(`plans.lengths.${value}`) }))} />
+          {kind === 'addon' ? null : (
+            <>
+              <SelectField label={t('plans.scopeLabel')} value={scope} onChange={(value) => set('scope', value)} name="scope"
+                options={[{ value: '', label: t('plans.anyScope') }, { value: 'roaming', label: t('plans.scope.roaming') }, { value: 'local', label: t('plans.scope.local') }]} />
+              <SelectField label={t('plans.length')} value={length} onChange={(value) => set('length', value)} name="length"
+                options={LENGTH_FILTERS.map((value) => ({ value, label: t(`plans.lengths.${value}`) }))} />
+            </>
+          )}
           <SelectField label={t('plans.currency')} value={currency} name="currency"
             onChange={(value) => { setCurrency(value); rememberCurrency(value); }}
             options={CURRENCIES.map((value) => ({ value, label: value }))} />
         </div>
       </form>
-      <QueryState isPending={plans.isPending} error={plans.error}>
+      <QueryState isPending={plans.isPending || (kind === 'addon' && line.isPending)} error={plans.error ?? line.error}>
         {() => (
           <>
             <p role="status" className="muted">{t('plans.found', { count: shown.length })}</p>

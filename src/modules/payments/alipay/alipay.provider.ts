@@ -6,13 +6,16 @@ import { paymentsErrors } from '../payments.errors.js';
 import { DEFAULT_PROVIDER_TIMEOUT_MS, FAILURE_PAYMENT_METHOD_INVALID } from '../payments.js';
 import {
   ProviderUnavailableError, type CreateProviderPayment, type PaymentProvider, type ProviderEvent, type ProviderLookup,
-  type ProviderPayment, type ProviderRefund,
+  type ProviderPayment, type ProviderRefund, type ProviderSetupFlow,
 } from '../payments.provider.js';
 import {
   ALIPAY_CURRENCY, ALIPAY_METHODS, ALIPAY_NOTIFY_ACK, ALIPAY_NOTIFY_MAX_AGE_MS, ALIPAY_NOTIFY_MAX_BYTES, ALIPAY_NOTIFY_MAX_FUTURE_MS,
   ALIPAY_PAY_WINDOW_MS, ALIPAY_PRODUCT_CODES, ALIPAY_SIGN_TYPE, FAILURE_CURRENCY_NOT_SUPPORTED, failureCodeOf, fenToYuan, formFields,
   formatBeijingTime, isUnknownOutcome, paymentIdOfOutTradeNo, readNotify, statusOfTrade, yuanToFen, type AlipayMethod,
 } from './alipay.js';
+import {
+  AGREEMENT_NOTIFY_TYPES, AGREEMENT_PERSONAL_PRODUCT_CODE, AGREEMENT_SIGN_SCENE, agreementSignContent, readAgreementNotify, setupOfAgreement,
+} from './alipay.agreement.js';
 
 export interface AlipayProviderOptions {
   readonly config: AlipayConfig;
@@ -122,8 +125,47 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
     return { found: true, status, providerPaymentId: outTradeNo, ...(amount !== undefined ? { amount } : {}) };
   }
 
+  /**
+   * Signing an agreement (where the merchant has agreement payments): a signed redirect to Alipay's
+   * signing page with our key as `external_agreement_no`; the `dut_user_sign` notify, or the
+   * customer's return, makes the platform ask `alipay.user.agreement.query` and save the agreement.
+   */
+  const agreementSetup: ProviderSetupFlow = {
+    method: ALIPAY_METHODS.agreement,
+    async createSetup(input) {
+      const actionUrl = sdk.pageExecute('alipay.user.agreement.page.sign', 'GET', {
+        bizContent: agreementSignContent(input.idempotencyKey, input.customerId), notifyUrl, returnUrl: input.returnUrl, timestamp: formatBeijingTime(clock.nowMs()),
+      });
+      return { status: 'requires_action', providerSetupId: input.idempotencyKey, actionUrl };
+    },
+    async getSetup(ref) {
+      const external = ref.providerSetupId ?? ref.idempotencyKey;
+      const result = await call('alipay.user.agreement.query', {
+        personal_product_code: AGREEMENT_PERSONAL_PRODUCT_CODE, sign_scene: AGREEMENT_SIGN_SCENE, external_agreement_no: external,
+      });
+      // Not signed (yet): the customer may still be on Alipay's page.
+      if (result.code === '40004') return { status: 'requires_action', providerSetupId: external };
+      if (result.code !== '10000') throw new ProviderUnavailableError(`alipay agreement.query: ${result.code} ${result.sub_code ?? ''}`);
+      return setupOfAgreement(external, result);
+    },
+  };
+
+  /** A verified signing or unsigning notify as a `setup` event (the platform then asks Alipay). */
+  function agreementEvent(fields: Record<string, string>): ProviderEvent {
+    const notify = readAgreementNotify(fields);
+    if (!config.agreement || notify === undefined || (fields.app_id !== undefined && fields.app_id !== config.appId)) throw paymentsErrors.webhookPayloadInvalid();
+    const ageMs = clock.nowMs() - notify.notifyAtMs;
+    if (ageMs > ALIPAY_NOTIFY_MAX_AGE_MS || -ageMs > ALIPAY_NOTIFY_MAX_FUTURE_MS) throw paymentsErrors.webhookStale();
+    const setupId = notify.externalAgreementNo.slice('rl_'.length);
+    return {
+      kind: 'setup', eventId: notify.notifyId, providerPaymentId: notify.externalAgreementNo, status: fields.status === 'NORMAL' ? 'succeeded' : 'cancelled',
+      ...(/^set_[0-9A-Z]{26}$/.test(setupId) ? { paymentId: setupId } : {}),
+    };
+  }
+
   return {
     name: 'alipay',
+    ...(config.agreement ? { setup: agreementSetup } : {}),
     methods,
     // Only agreement payments can be charged with the customer absent, and only where the merchant has them.
     offSessionMethods: config.agreement ? [ALIPAY_METHODS.agreement] : [],
@@ -168,6 +210,7 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
       if (fields === undefined || fields.sign === undefined || fields.sign_type !== ALIPAY_SIGN_TYPE) throw paymentsErrors.webhookSignatureInvalid();
       // The SDK sorts every field but `sign` and `sign_type` and verifies with Alipay's public key.
       if (!sdk.checkNotifySignV2(fields)) throw paymentsErrors.webhookSignatureInvalid();
+      if (fields.notify_type !== undefined && AGREEMENT_NOTIFY_TYPES.has(fields.notify_type)) return agreementEvent(fields);
       const notify = readNotify(fields);
       if (notify === undefined || notify.appId !== config.appId) throw paymentsErrors.webhookPayloadInvalid();
       const ageMs = clock.nowMs() - notify.notifyAtMs;

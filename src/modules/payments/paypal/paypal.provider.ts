@@ -5,7 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import {
   ApiError, CheckoutPaymentIntent, Client, Environment, OrdersController, PaymentInitiator, PaymentsController,
   PaypalExperienceUserAction, PaypalPaymentTokenCustomerType, PaypalPaymentTokenUsageType, PaypalWalletContextShippingPreference,
-  StoreInVaultInstruction, StoredPaymentSourceUsageType, VaultController, type Order, type OrderRequest,
+  StoreInVaultInstruction, StoredPaymentSourceUsageType, VaultController, VaultTokenRequestType, type Order, type OrderRequest,
 } from '@paypal/paypal-server-sdk';
 import type { PayPalConfig } from '../../../platform/config.card-payments.js';
 import type { PlatformContext } from '../../../platform/context.js';
@@ -14,10 +14,10 @@ import { paymentsErrors } from '../payments.errors.js';
 import { FAILURE_PAYMENT_METHOD_INVALID } from '../payments.js';
 import {
   ProviderUnavailableError, type CreateProviderPayment, type PaymentProvider, type ProviderEvent, type ProviderLookup,
-  type ProviderPayment, type ProviderRefund,
+  type ProviderPayment, type ProviderRefund, type ProviderSetup, type ProviderSetupFlow,
 } from '../payments.provider.js';
 import {
-  PAYPAL_CHECKOUT_TOKEN, PAYPAL_METHOD, PAYPAL_PROVIDER, PayPalEventSchema, factsOfEvent, paymentOfOrder, reportedAmount,
+  PAYPAL_CHECKOUT_TOKEN, PAYPAL_METHOD, PAYPAL_PROVIDER, PayPalEventSchema, factsOfEvent, paymentOfOrder, reportedAmount, savedWalletOfToken,
   toPayPalAmount, type OrderView,
 } from './paypal.js';
 import { createPayPalWebhookVerifier } from './paypal.webhook.js';
@@ -255,8 +255,56 @@ export function createPayPalProvider(ctx: PlatformContext, config: PayPalConfig,
     }
   }
 
+  /**
+   * Saving a PayPal wallet without a purchase (Vault v3): a setup token whose `approve` link takes
+   * the payer to PayPal; once approved (the payer's return, `confirm`), it is exchanged for a
+   * payment token — the vault id charged merchant-initiated for renewals.
+   */
+  const setup: ProviderSetupFlow = {
+    method: PAYPAL_METHOD,
+    async createSetup(input) {
+      try {
+        const { result } = await vault.createSetupToken({
+          paypalRequestId: input.idempotencyKey,
+          body: {
+            paymentSource: {
+              paypal: {
+                usageType: PaypalPaymentTokenUsageType.Merchant, customerType: PaypalPaymentTokenCustomerType.Consumer,
+                experienceContext: { returnUrl: input.returnUrl, cancelUrl: input.returnUrl, locale: input.language },
+              },
+            },
+          },
+        });
+        const approve = result.links?.find((l) => l.rel === 'approve')?.href;
+        if (result.id === undefined || approve === undefined) throw new ProviderUnavailableError('paypal setup token without an approve link');
+        return { status: 'requires_action', providerSetupId: result.id, actionUrl: approve };
+      } catch (error) {
+        if (error instanceof ProviderUnavailableError) throw error;
+        const refusal = refusalOf(error);
+        if (refusal === undefined) throw unavailable('create setup token', error);
+        return { status: 'failed', providerSetupId: input.idempotencyKey, failureCode: refusal.issue.toLowerCase() };
+      }
+    },
+    async getSetup(ref): Promise<ProviderSetup | undefined> {
+      const id = ref.providerSetupId;
+      if (id === undefined || id === ref.idempotencyKey) return undefined;
+      try {
+        const { result } = await vault.getSetupToken(id);
+        if (result.status !== 'APPROVED' && result.status !== 'VAULTED') return { status: 'requires_action', providerSetupId: id };
+        // The same request id returns the same payment token however often the exchange is retried.
+        const token = await vault.createPaymentToken({ paypalRequestId: `${ref.idempotencyKey}_token`, body: { paymentSource: { token: { id, type: VaultTokenRequestType.SetupToken } } } });
+        const saved = savedWalletOfToken(token.result.id);
+        return saved === undefined ? undefined : { status: 'succeeded', providerSetupId: id, savedMethod: saved };
+      } catch (error) {
+        if (refusalOf(error)?.statusCode === 404) return undefined;
+        throw unavailable('get setup token', error);
+      }
+    },
+  };
+
   return {
     name: PAYPAL_PROVIDER,
+    setup,
     methods: [PAYPAL_METHOD],
     // A vaulted wallet is charged merchant-initiated, without the payer.
     offSessionMethods: [PAYPAL_METHOD],

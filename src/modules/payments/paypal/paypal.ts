@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import { MINUTE_MS } from '../../../platform/clock.js';
 import { assertMinor, currencyExponent, isCurrency, money, type Money } from '../../../platform/money.js';
-import type { ProviderPayment, ProviderStatus, SavedMethodDetails } from '../payments.provider.js';
+import { NO_EXPIRY, type ProviderPayment, type ProviderStatus, type SavedMethodDetails } from '../payments.provider.js';
 
 /**
  * PayPal's rules without I/O: amounts as PayPal writes them, Orders v2 states in ours, and the
@@ -75,7 +75,17 @@ export function captureStatusOf(status: string | undefined): { status: ProviderS
 /** A vaulted PayPal wallet as a saved method: PayPal wallets have no card number or expiry. */
 export function savedWalletOf(order: OrderView): SavedMethodDetails | undefined {
   if (order.vault?.id === undefined || order.vault.status !== 'VAULTED') return undefined;
-  return { providerMethodRef: order.vault.id, brand: 'paypal', last4: '', expMonth: 0, expYear: 0 };
+  return savedWalletOfToken(order.vault.id);
+}
+
+/**
+ * A vaulted PayPal wallet (its payment token id) as a saved method. A wallet has no card digits and
+ * does not expire: it shows the token's last four characters and an expiry far ahead, so that
+ * auto-renew's expiry check accepts it.
+ */
+export function savedWalletOfToken(vaultId: string | undefined): SavedMethodDetails | undefined {
+  if (vaultId === undefined || vaultId === '') return undefined;
+  return { providerMethodRef: vaultId, brand: 'paypal', last4: vaultId.slice(-4), ...NO_EXPIRY };
 }
 
 /**

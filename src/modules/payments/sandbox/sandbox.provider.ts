@@ -117,6 +117,18 @@ export function createSandboxProvider(ctx: PlatformContext, deliver: WebhookDeli
     methods: [SANDBOX_METHOD],
     offSessionMethods: [SANDBOX_METHOD],
     createPayment,
+    // A test card is saved without paying (as a card PSP's SetupIntent would): pm_sandbox_visa succeeds, anything else is refused.
+    setup: {
+      method: SANDBOX_METHOD,
+      async createSetup(input) {
+        await latency();
+        const saved = sandboxSavedMethod(input.paymentMethodToken ?? '', clock.nowMs());
+        const providerSetupId = `sandbox_setup_${input.idempotencyKey}`;
+        return saved === undefined ? { status: 'failed', providerSetupId, failureCode: 'payment_method_invalid' } : { status: 'succeeded', providerSetupId, savedMethod: saved };
+      },
+      // The sandbox answers every setup at once: there is never one to ask about later.
+      getSetup: async () => undefined,
+    },
 
     async getPayment(ref) {
       await latency();

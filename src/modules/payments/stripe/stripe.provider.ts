@@ -9,6 +9,7 @@ import {
   type ProviderPayment, type ProviderRefund,
 } from '../payments.provider.js';
 import { findStripeCustomer, insertStripeCustomer } from './stripe.repository.js';
+import { SETUP_EVENTS, createStripeSetupFlow, setupEventOf } from './stripe.setup.js';
 import {
   AUTHENTICATION_REQUIRED, METADATA_CUSTOMER_ID, METADATA_OFF_SESSION, METADATA_ORDER_ID, METADATA_PAYMENT_ID, PAYMENT_INTENT_EVENTS,
   STRIPE_PROVIDER, STRIPE_WEBHOOK_TOLERANCE_SECONDS, StripeAmountError, failureCodeOf, needsCustomerAuthentication, paymentOf,
@@ -198,6 +199,10 @@ export function createStripeProvider(ctx: PlatformContext, config: StripeConfig,
 
   async function parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<ProviderEvent | undefined> {
     const event = verifiedEvent(rawBody, headers['stripe-signature']);
+    if (SETUP_EVENTS.has(event.type)) {
+      const setup = setupEventOf(event);
+      return setup === undefined ? undefined : { kind: 'setup', ...setup };
+    }
     if (!PAYMENT_INTENT_EVENTS.has(event.type)) return undefined;
     const intent = event.data.object as Stripe.PaymentIntent;
     if (intent.object !== 'payment_intent' || typeof intent.id !== 'string') throw paymentsErrors.webhookPayloadInvalid();
@@ -234,6 +239,10 @@ export function createStripeProvider(ctx: PlatformContext, config: StripeConfig,
     methods: config.methods,
     // Stripe's Alipay and WeChat Pay need the customer in their app for every payment.
     offSessionMethods: config.methods.filter((m) => m === 'card'),
+    // The customer finishes these in Stripe's page or the wallet: no token from the portal.
+    tokenlessMethods: config.methods.filter((m) => m !== 'card'),
+    // A card is saved without paying through Stripe's hosted page (SetupIntent), then renews off-session.
+    ...(config.methods.includes('card') ? { setup: createStripeSetupFlow(stripe, customerFor, unavailable) } : {}),
     createPayment, getPayment, cancelPayment, refund, parseWebhook, detachPaymentMethod,
   };
 }
