@@ -10,7 +10,7 @@ import { assert } from './assert.js';
 export const ID_PREFIXES = [
   'cus', 'ses', 'otp', 'sev', 'job', 'msg', 'pln', 'zon', 'pro', 'red', 'lin', 'sim', 'sub',
   'quo', 'ord', 'pay', 'evt', 'bkt', 'ltx', 'pst', 'usg', 'rfd', 'pm', 'stf', 'aud', 'prc', 'pch',
-  'prd', 'chg', 'sbr', 'ren',
+  'prd', 'chg', 'sbr', 'ren', 'set',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -124,7 +124,7 @@ export function createSetups(deps: PaymentsDeps) {
       const { provider, flow } = flowOf(input.provider);
       const nowMs = clock.nowMs();
       // The setup's own prefix on the platform's time-ordered id.
-      const id = `set_${ids('pm').slice('pm_'.length)}`;
+      const id = ids('set');
       const setup: PaymentSetupRow = {
         id, customer_id: input.customerId, provider: provider.name, method: flow.method, status: 'created', idempotency_key: providerKeyForPayment(id),
         provider_setup_id: null, action_url: null, failure_code: null, payment_method_id: null, created_at: nowMs, updated_at: nowMs,
