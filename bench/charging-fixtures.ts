@@ -1,3 +1,4 @@
+import { insertRows } from '../src/platform/db/bulk.js';
 import { inTransaction, type Database } from '../src/platform/db/database.js';
 import type { IdFactory } from '../src/platform/ids.js';
 import type { Currency } from '../src/platform/money.js';
@@ -5,7 +6,6 @@ import type { CustomerTable } from '../src/modules/accounts/accounts.repository.
 import type { LinePeriodTable, LineTable } from '../src/modules/lines/lines.repository.js';
 import type { BalancesService, GrantInput, UsageKind, UsageRecordInput } from '../src/modules/balances/index.js';
 
-const ROWS_PER_STATEMENT = 500;
 const LINES_PER_TRANSACTION = 2000;
 const DAY_MS = 86_400_000;
 const MB = 1024 * 1024;
@@ -83,9 +83,10 @@ export async function makeLines(database: Database, ids: IdFactory, balances: Ba
       if (hasMoney(n)) grant('money', 2000, { currency: plan.currency, source: 'adjustment', sourceId: `adj_bench_${n}` });
     }
     await inTransaction(db, async (tx) => {
-      for (let i = 0; i < customers.length; i += ROWS_PER_STATEMENT) await tx.insertInto('customer').values(customers.slice(i, i + ROWS_PER_STATEMENT)).execute();
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await tx.insertInto('line').values(rows.slice(i, i + ROWS_PER_STATEMENT)).execute();
-      for (let i = 0; i < periods.length; i += ROWS_PER_STATEMENT) await tx.insertInto('line_period').values(periods.slice(i, i + ROWS_PER_STATEMENT)).execute();
+      // Multi-row statements built once per shape (the query builder costs more than the rows here).
+      await insertRows(tx, 'customer', customers);
+      await insertRows(tx, 'line', rows);
+      await insertRows(tx, 'line_period', periods);
       await balances.grantMany(tx, grants);
     });
   }

@@ -15,8 +15,9 @@ export interface DueLinesOptions {
   readonly planCode: string;
   readonly currency: string;
   readonly totalMinor: number;
-  /** The saved methods' provider. */
+  /** The saved methods' provider, and the token it charges them with. */
   readonly provider: string;
+  readonly methodToken: string;
   /** When every line's period ends (the renewal is due 24 h before, i.e. already). */
   readonly periodEndMs: number;
   readonly nowMs: number;
@@ -57,7 +58,7 @@ export async function makeDueLines(database: Database, ids: IdFactory, o: DueLin
         id: ids('prd'), line_id: lineId, plan_code: o.planCode, starts_at: o.periodEndMs - 30 * DAY_MS, ends_at: o.periodEndMs,
         order_id: `ord_bench_${n}`, created_at: o.periodEndMs - 30 * DAY_MS,
       });
-      methods.push({ id: methodId, customer_id: customerId, provider: o.provider, provider_method_ref: `${o.provider}_pm_${n}`, brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2099, created_at: o.nowMs });
+      methods.push({ id: methodId, customer_id: customerId, provider: o.provider, provider_method_ref: o.methodToken, brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2099, created_at: o.nowMs });
       policies.push({
         line_id: lineId, customer_id: customerId, enabled: 1, plan_code: o.planCode, currency: o.currency as PolicyRow['currency'], payment_method_id: methodId,
         confirmed_total_minor: o.totalMinor, confirmed_at: o.nowMs, disabled_reason: null, created_at: o.nowMs, updated_at: o.nowMs,

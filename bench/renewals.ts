@@ -11,7 +11,8 @@ import { createDatabase, inTransaction, type Database } from '../src/platform/db
 import { migrateToLatest } from '../src/platform/db/migrator.js';
 import { createIdFactory } from '../src/platform/ids.js';
 import { createLogger } from '../src/platform/logger.js';
-import type { CreateProviderPayment, PaymentProvider, ProviderPayment } from '../src/modules/payments/index.js';
+import { createSandboxProvider, type SandboxProvider } from '../src/modules/payments/sandbox/sandbox.provider.js';
+import { SANDBOX_TOKENS } from '../src/modules/payments/sandbox/sandbox.js';
 import { makeDueLines } from './renewals-fixtures.js';
 import { startBenchPostgres, type BenchPostgres } from './renewals-postgres.js';
 
@@ -20,56 +21,34 @@ import { startBenchPostgres, type BenchPostgres } from './renewals-postgres.js';
  * [--batch 250] [--in-flight 1000]`
  *
  * Makes `lines` lines due for auto-renew and runs the product's renewal path (the work of the
- * `renewals.sweep` job: `services.renewals.runDue()`), with a payment provider that answers after
- * 200 ms, on SQLite (WAL, synchronous=FULL) and PostgreSQL (fsync and synchronous_commit on). It
- * checks that every line was renewed exactly once, and measures against the raw store in the same
- * run: durable single-row commits per second and multi-row inserts per second.
+ * `renewals.sweep` job: `services.renewals.runDue()`), with the sandbox payment provider answering
+ * after 200 ms, on SQLite (WAL, synchronous=FULL) and PostgreSQL (fsync and synchronous_commit on).
+ * The sandbox stands for a remote PSP: its own state (charges, and the webhooks it would send) lives
+ * in a store of its own, in memory, as a PSP's does not live in the platform's database. It counts
+ * from the databases that every line was renewed and charged exactly once, and measures against the
+ * raw store in the same run: durable single-row commits per second and multi-row inserts per second.
  */
 
 const PLAN = 'HK-LOCAL-30D';
 const HOUR_MS = 3_600_000;
 
-/**
- * A card PSP far away: every call answers after `latencyMs`. It keeps no per-charge state (a real
- * PSP's memory is not this process's), only counters.
- */
-class RemoteProvider implements PaymentProvider {
-  readonly name = 'benchpay';
-  readonly methods = ['benchpay_card'];
-  readonly offSessionMethods = ['benchpay_card'];
-  calls = 0;
-  inFlight = 0;
-  peakInFlight = 0;
-
-  constructor(private readonly latencyMs: number) {}
-
-  async createPayment(input: CreateProviderPayment): Promise<ProviderPayment> {
-    this.calls += 1;
-    this.inFlight += 1;
-    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
-    await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-    this.inFlight -= 1;
-    return { status: 'succeeded', providerPaymentId: `bp_${input.paymentId}`, amount: input.amount };
-  }
-
-  async getPayment(): Promise<{ found: false }> {
-    await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-    return { found: false };
-  }
-
-  async cancelPayment(ref: { providerPaymentId: string }): Promise<ProviderPayment> {
-    return { status: 'cancelled', providerPaymentId: ref.providerPaymentId };
-  }
-
-  async refund(): Promise<{ status: 'succeeded'; providerRefundId: string }> {
-    return { status: 'succeeded', providerRefundId: 'bp_refund' };
-  }
-
-  async parseWebhook(): Promise<undefined> {
-    return undefined;
-  }
-
-  async detachPaymentMethod(): Promise<void> {}
+/** Counts the sandbox's calls and how many overlap (the sandbox itself keeps its charges in its store). */
+function counted(sandbox: SandboxProvider): SandboxProvider & { readonly stats: { calls: number; inFlight: number; peakInFlight: number } } {
+  const stats = { calls: 0, inFlight: 0, peakInFlight: 0 };
+  return {
+    ...sandbox,
+    stats,
+    async createPayment(input) {
+      stats.calls += 1;
+      stats.inFlight += 1;
+      stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
+      try {
+        return await sandbox.createPayment(input);
+      } finally {
+        stats.inFlight -= 1;
+      }
+    },
+  };
 }
 
 interface Result {
@@ -82,9 +61,13 @@ interface Result {
   readonly peakRssMB: number;
   readonly rssByQuarterMB: readonly number[];
   readonly peakInFlight: number;
+  /** CPU time of this process (user + system) while renewing: what the path costs, whatever else runs on the machine. */
+  readonly cpuSeconds: number;
   readonly rawCommitsPerSecond: number;
   readonly rawRowsPerSecond: number;
   readonly durability: string;
+  /** The size of the sandbox's in-memory store (part of this process's RSS, growing with the charges). */
+  readonly pspStoreMB: number;
 }
 
 function benchConfig(databaseUrl: string, batch: number, inFlight: number): Config {
@@ -141,14 +124,27 @@ async function rawBaseline(database: Database): Promise<{ commitsPerSecond: numb
   return { commitsPerSecond, rowsPerSecond };
 }
 
-async function countDuplicates(database: Database, provider: RemoteProvider, renewed: number): Promise<number> {
+/**
+ * Renewals beyond one per line and period, counted from the databases: paid renewal orders per line
+ * and period, periods per line and start (and renewal periods per line), successful payments per
+ * order, and successful charges at the PSP per customer (each bench customer has one line).
+ */
+async function countDuplicates(database: Database, psp: Database): Promise<number> {
+  const one = async (db: Database['db'], query: ReturnType<typeof sql<{ n: number | string | null }>>): Promise<number> => Number((await query.execute(db)).rows[0]?.n ?? 0);
+  const beyondOne = (inner: ReturnType<typeof sql>) => sql<{ n: number | string | null }>`select coalesce(sum(c - 1), 0) as n from (${inner}) as g`;
   const { db } = database;
-  const one = async (query: ReturnType<typeof sql<{ n: number | string }>>): Promise<number> => Number((await query.execute(db)).rows[0]?.n ?? 0);
-  // A line renewed twice for its period: a second renewal order paid, a second period added, a second successful payment.
-  const orders = await one(sql`select count(*) - count(distinct line_id) as n from customer_order where origin = 'auto_renew' and status in ('paid', 'fulfilled')`);
-  const periods = await one(sql`select count(*) - count(distinct line_id) as n from line_period where order_id in (select id from customer_order where origin = 'auto_renew')`);
-  const payments = await one(sql`select count(*) - count(distinct order_id) as n from payment where status = 'succeeded'`);
-  return orders + periods + payments + Math.max(0, provider.calls - renewed);
+  const orders = await one(db, beyondOne(sql`select count(*) as c from customer_order where origin = 'auto_renew' and status in ('paid', 'fulfilled') group by line_id, period_starts_at`));
+  const periods = await one(db, beyondOne(sql`select count(*) as c from line_period group by line_id, starts_at`));
+  const renewalPeriods = await one(db, beyondOne(sql`select count(*) as c from line_period where order_id in (select id from customer_order where origin = 'auto_renew') group by line_id`));
+  const payments = await one(db, beyondOne(sql`select count(*) as c from payment where status = 'succeeded' group by order_id`));
+  const charges = await one(psp.db, beyondOne(sql`select count(*) as c from sandbox_charge where status = 'succeeded' group by customer_ref`));
+  return orders + periods + renewalPeriods + payments + charges;
+}
+
+async function storeSizeMB(psp: Database): Promise<number> {
+  const pages = await sql<{ page_count: number }>`pragma page_count`.execute(psp.db);
+  const size = await sql<{ page_size: number }>`pragma page_size`.execute(psp.db);
+  return Math.round(((pages.rows[0]?.page_count ?? 0) * (size.rows[0]?.page_size ?? 0)) / 1_048_576);
 }
 
 async function durabilityOf(database: Database): Promise<string> {
@@ -164,11 +160,17 @@ async function durabilityOf(database: Database): Promise<string> {
 async function runOnce(store: 'sqlite' | 'postgres', url: string, where: string, o: { lines: number; latencyMs: number; batch: number; inFlight: number }): Promise<Result> {
   const config = benchConfig(url, o.batch, o.inFlight);
   const database = createDatabase(url, { poolSize: 20 });
+  const closers: Array<() => Promise<void>> = [];
   try {
     await migrateToLatest(database.db, allMigrations);
     const ids = createIdFactory(systemClock);
-    const provider = new RemoteProvider(o.latencyMs);
-    const services = createServices({ config, database, clock: systemClock, ids, log: createLogger('error') }, { payments: { extraProviders: [provider] } });
+    const log = createLogger('error');
+    // The PSP's own store; its webhooks are not delivered (the answers to the calls settle the renewals).
+    const psp = createDatabase('file::memory:');
+    closers.push(() => psp.close());
+    await migrateToLatest(psp.db, allMigrations);
+    const provider = counted(createSandboxProvider({ config, database: psp, clock: systemClock, ids, log }, async () => undefined, { latencyMs: o.latencyMs }));
+    const services = createServices({ config, database, clock: systemClock, ids, log }, { payments: { extraProviders: [provider] } });
     await services.catalog.seedDemoCatalog();
     const nowMs = Date.now();
     const plan = await services.catalog.getPlan(PLAN);
@@ -176,40 +178,45 @@ async function runOnce(store: 'sqlite' | 'postgres', url: string, where: string,
     process.stdout.write(`[${store}] making ${o.lines} lines due ... `);
     const setup0 = performance.now();
     await makeDueLines(database, ids, {
-      lines: o.lines, planCode: PLAN, currency: 'HKD', totalMinor: price?.amountMinor ?? 0, provider: provider.name, periodEndMs: nowMs + HOUR_MS, nowMs,
+      lines: o.lines, planCode: PLAN, currency: 'HKD', totalMinor: price?.amountMinor ?? 0, provider: provider.name, methodToken: SANDBOX_TOKENS.visa,
+      periodEndMs: nowMs + HOUR_MS, nowMs,
     });
     console.log(`${((performance.now() - setup0) / 1000).toFixed(1)} s; renewing ...`);
     const rss = rssSampler();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const handled = await services.renewals.runDue();
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const memory = rss.stop();
     const renewed = Number((await sql<{ n: number | string }>`select count(*) as n from renewal_attempt where status = 'succeeded'`.execute(database.db)).rows[0]?.n ?? 0);
     if (handled < o.lines || renewed !== o.lines) console.warn(`[${store}] handled ${handled}, renewed ${renewed} of ${o.lines}`);
-    const duplicates = await countDuplicates(database, provider, renewed);
+    const duplicates = await countDuplicates(database, psp);
     const raw = await rawBaseline(database);
     return {
       store, where, count: renewed, seconds, perSecond: Math.round(renewed / seconds), duplicates, peakRssMB: memory.peakMB,
-      rssByQuarterMB: memory.quartersMB, peakInFlight: provider.peakInFlight,
+      rssByQuarterMB: memory.quartersMB, peakInFlight: provider.stats.peakInFlight, cpuSeconds: (cpu.user + cpu.system) / 1e6,
       rawCommitsPerSecond: Math.round(raw.commitsPerSecond), rawRowsPerSecond: Math.round(raw.rowsPerSecond), durability: await durabilityOf(database),
+      pspStoreMB: await storeSizeMB(psp),
     };
   } finally {
+    for (const close of closers) await close();
     await database.close();
   }
 }
 
 function printTable(results: readonly Result[]): void {
-  const header = ['store', 'renewed', 'seconds', 'renewals/s', 'duplicates', 'peak RSS MB', 'RSS by quarter MB', 'calls in flight', 'raw commits/s', 'raw rows/s'];
+  const header = ['store', 'renewed', 'seconds', 'renewals/s', 'duplicates', 'peak RSS MB', 'RSS by quarter MB', 'calls in flight', 'CPU s', 'raw commits/s', 'raw rows/s'];
   const rows = results.map((r) => [
     r.store, String(r.count), r.seconds.toFixed(1), String(r.perSecond), String(r.duplicates), String(r.peakRssMB), r.rssByQuarterMB.join('/'),
-    String(r.peakInFlight), String(r.rawCommitsPerSecond), String(r.rawRowsPerSecond),
+    String(r.peakInFlight), r.cpuSeconds.toFixed(1), String(r.rawCommitsPerSecond), String(r.rawRowsPerSecond),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
   console.log('');
   console.log(line(header));
   for (const row of rows) console.log(line(row));
-  for (const r of results) console.log(`  ${r.store}: ${r.where}; ${r.durability}`);
+  for (const r of results) console.log(`  ${r.store}: ${r.where}; ${r.durability}; the sandbox's in-memory store held ${r.pspStoreMB} MB at the end`);
   console.log('');
 }
 

@@ -15,8 +15,8 @@ export interface RatingBucket {
   readonly kind: BucketKind;
   readonly currency: Currency | null;
   readonly granted: number;
-  /** What it held when the batch loaded it (for thresholds). */
-  readonly remainingBefore: number;
+  /** What it held before the batch drew from it (for thresholds). */
+  remainingBefore: number;
   remaining: number;
   readonly validFromMs: number;
   readonly validUntilMs: number;

@@ -20,7 +20,10 @@ export interface UsageRecordTable {
   blocked_units: number;
   charge_minor: number | null;
   currency: Currency | null;
+  /** The usage ledger transaction that holds its draws (shared by the line's records of one batch). */
   ltx_id: string | null;
+  /** Its draws as JSON `[[bucketId, amount], ...]` in the bucket's unit; null when nothing was drawn. */
+  draws: string | null;
   created_at: number;
 }
 
@@ -56,9 +59,12 @@ export interface RatingBucketRow {
 /** Everything one charged batch writes, in one transaction. */
 export interface UsageWrites {
   readonly records: readonly UsageRecordTable[];
-  /** One per bucket: the sum of the batch's draws on it. */
+  /**
+   * One per bucket, sorted by id: the sum of the batch's draws on it (0 for a bucket whose amount
+   * is only read back, see `UsageStore.write`).
+   */
   readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number }>;
-  /** Usage ledger transactions: one per record that drew something. */
+  /** Usage ledger transactions: one per line that drew something. */
   readonly transactions: ReadonlyArray<{ readonly id: string; readonly reference: string }>;
   readonly postings: readonly LedgerPostingTable[];
   readonly createdAtMs: number;
@@ -66,35 +72,51 @@ export interface UsageWrites {
 
 /**
  * The store operations of charging, in the fewest statements each store does well: cached prepared
- * statements, one row each, on SQLite (better-sqlite3 is synchronous and in-process, so a statement
- * costs microseconds); one multi-row statement per table on PostgreSQL (a round trip costs more
- * than the rows). Both run inside the caller's transaction.
+ * statements on SQLite (better-sqlite3 is synchronous and in-process, so a statement costs
+ * microseconds; reads take the batch's ids as one JSON array); one multi-row statement per table on
+ * PostgreSQL (a round trip costs more than the rows). Both run inside the caller's transaction.
  */
 export interface UsageStore {
   /**
-   * The active buckets of `lineIds` that are valid at some instant of `[fromMs, toMs]`, locked on
-   * PostgreSQL (in id order, so concurrent batches wait for each other instead of deadlocking).
+   * The active buckets of `lineIds` that are valid at some instant of `[fromMs, toMs]`. With `lock`,
+   * locked on PostgreSQL (in id order, so concurrent batches wait for each other instead of
+   * deadlocking); SQLite transactions are serialised anyway.
    */
-  loadBuckets(tx: Tx, lineIds: readonly string[], fromMs: number, toMs: number): Promise<RatingBucketRow[]>;
+  loadBuckets(tx: Tx, lineIds: readonly string[], fromMs: number, toMs: number, lock: boolean): Promise<RatingBucketRow[]>;
   /** The record ids among `recordIds` that are already stored. */
   findRecorded(tx: Tx, recordIds: readonly string[]): Promise<Set<string>>;
   /**
-   * Writes the batch: the usage records (a record id stored meanwhile by a concurrent batch makes
-   * it `conflict`), the guarded debits (`remaining >= amount` on an active bucket; any refused makes
-   * it `conflict`), then the ledger. On `conflict` the caller must roll the transaction back.
+   * Writes the batch: the usage records, the ledger, then the guarded debits (`remaining >= amount`
+   * on an active bucket). On PostgreSQL, where concurrent batches write meanwhile, a failed attempt
+   * keeps nothing (savepoint) and says why, so that the caller rates again in the same transaction:
+   * `duplicates`, record ids a concurrent batch stored meanwhile; `refused`, buckets whose guard
+   * refused the debit (a concurrent batch drew from them since they were read). `conflict` (only
+   * where reads are exact, so never expected) means the caller must roll the transaction back.
+   * Otherwise `remaining` holds, on a store whose reads do not lock (PostgreSQL), what each debited
+   * bucket holds after the debits; undefined when the amounts read in the transaction are exact.
    */
-  write(tx: Tx, writes: UsageWrites): Promise<'ok' | 'conflict'>;
+  write(tx: Tx, writes: UsageWrites): Promise<WriteOutcome>;
 }
 
+export type WriteOutcome =
+  | { readonly kind: 'written'; readonly remaining?: ReadonlyMap<string, number> }
+  | { readonly kind: 'duplicates'; readonly recordIds: ReadonlySet<string> }
+  | { readonly kind: 'refused'; readonly bucketIds: ReadonlySet<string> }
+  | { readonly kind: 'conflict' };
+
+const CONFLICT: WriteOutcome = { kind: 'conflict' };
+
 const BUCKET_COLUMNS = 'id, line_id, kind, currency, granted, remaining, valid_from, valid_until, priority, coverage_countries';
-const RECORD_COLUMNS = 'record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units, charge_minor, currency, ltx_id, created_at';
+const RECORD_COLUMNS = 'record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units, charge_minor, currency, ltx_id, draws, created_at';
 
 function sqliteStatements(handle: SqliteDatabase.Database) {
   return {
-    buckets: handle.prepare<[string, number, number], RatingBucketRow>(
-      `select ${BUCKET_COLUMNS} from bucket where line_id = ? and status = 'active' and valid_until > ? and valid_from <= ?`),
-    recorded: handle.prepare<[string], number>('select 1 from usage_record where record_id = ?').pluck(),
-    record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    // `json_each` takes the batch's ids as one parameter; the lookups use the primary key and
+    // `bucket_line_status_idx`, one index probe per id, all inside SQLite.
+    buckets: handle.prepare<[string, number, number], RatingBucketRow>(`select ${BUCKET_COLUMNS} from bucket
+      where line_id in (select value from json_each(?)) and status = 'active' and valid_until > ? and valid_from <= ?`),
+    recorded: handle.prepare<[string], string>('select record_id from usage_record where record_id in (select value from json_each(?))').pluck(),
+    record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       on conflict (record_id) do nothing`),
     debit: handle.prepare(`update bucket set remaining = remaining - ?, used = used + ?
       where id = ? and status = 'active' and remaining >= ?`),
@@ -115,28 +137,26 @@ function sqliteStore(handle: SqliteDatabase.Database): UsageStore {
   }
   const s = cached;
   // Every method runs synchronously inside the caller's `inTransaction`, which holds SQLite's one
-  // connection (BEGIN IMMEDIATE): nothing else can run on it in between.
+  // connection (BEGIN IMMEDIATE): nothing else can run on it in between, so what was read is exact.
   return {
     async loadBuckets(_tx, lineIds, fromMs, toMs) {
-      const rows: RatingBucketRow[] = [];
-      for (const lineId of lineIds) for (const row of s.buckets.all(lineId, fromMs, toMs)) rows.push(row);
-      return rows;
+      return lineIds.length === 0 ? [] : s.buckets.all(JSON.stringify(lineIds), fromMs, toMs);
     },
     async findRecorded(_tx, recordIds) {
-      const found = new Set<string>();
-      for (const id of recordIds) if (s.recorded.get(id) !== undefined) found.add(id);
-      return found;
+      return new Set(recordIds.length === 0 ? [] : s.recorded.all(JSON.stringify(recordIds)));
     },
     async write(_tx, w) {
       for (const r of w.records) {
         const result = s.record.run(r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status,
-          r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.ltx_id, r.created_at);
-        if (result.changes !== 1) return 'conflict';
+          r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.ltx_id, r.draws, r.created_at);
+        if (result.changes !== 1) return CONFLICT;
       }
-      for (const d of w.debits) if (s.debit.run(d.amount, d.amount, d.bucketId, d.amount).changes !== 1) return 'conflict';
       for (const t of w.transactions) s.transaction.run(t.id, t.reference, w.createdAtMs);
       for (const p of w.postings) s.posting.run(p.id, p.ltx_id, p.line_id, p.account, p.bucket_id, p.unit, p.amount);
-      return 'ok';
+      for (const d of w.debits) {
+        if (d.amount > 0 && s.debit.run(d.amount, d.amount, d.bucketId, d.amount).changes !== 1) return CONFLICT;
+      }
+      return { kind: 'written' };
     },
   };
 }
@@ -147,10 +167,10 @@ function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): 
 }
 
 const postgresStore: UsageStore = {
-  async loadBuckets(tx, lineIds, fromMs, toMs) {
+  async loadBuckets(tx, lineIds, fromMs, toMs, lock) {
     const { rows } = await sql<RatingBucketRow>`select ${sql.raw(BUCKET_COLUMNS)} from bucket
       where line_id = any(${lineIds}::text[]) and status = 'active' and valid_until > ${fromMs} and valid_from <= ${toMs}
-      order by id for update`.execute(tx);
+      ${lock ? sql`order by id for update` : sql``}`.execute(tx);
     return rows;
   },
   async findRecorded(tx, recordIds) {
@@ -160,18 +180,19 @@ const postgresStore: UsageStore = {
   },
   async write(tx, w) {
     const r = columns(w.records, ['record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status',
-      'allowance_units', 'overage_units', 'blocked_units', 'charge_minor', 'currency', 'ltx_id'] as const);
-    const inserted = await sql`insert into usage_record (${sql.raw(RECORD_COLUMNS)})
+      'allowance_units', 'overage_units', 'blocked_units', 'charge_minor', 'currency', 'ltx_id', 'draws'] as const);
+    // A twin committed by a concurrent batch (this insert waits for it) is skipped; then this
+    // attempt is taken back to the savepoint and the caller rates again without it.
+    await sql`savepoint usage_records`.execute(tx);
+    const inserted = await sql<{ record_id: string }>`insert into usage_record (${sql.raw(RECORD_COLUMNS)})
       select *, ${w.createdAtMs}::bigint from unnest(${r[0]}::text[], ${r[1]}::text[], ${r[2]}::text[], ${r[3]}::bigint[],
         ${r[4]}::text[], ${r[5]}::bigint[], ${r[6]}::text[], ${r[7]}::bigint[], ${r[8]}::bigint[], ${r[9]}::bigint[],
-        ${r[10]}::bigint[], ${r[11]}::text[], ${r[12]}::text[])
-      on conflict (record_id) do nothing`.execute(tx);
-    if (Number(inserted.numAffectedRows ?? 0n) !== w.records.length) return 'conflict';
-    if (w.debits.length > 0) {
-      const debited = await sql`update bucket as b set remaining = b.remaining - u.amount, used = b.used + u.amount
-        from unnest(${w.debits.map((d) => d.bucketId)}::text[], ${w.debits.map((d) => d.amount)}::bigint[]) as u(id, amount)
-        where b.id = u.id and b.status = 'active' and b.remaining >= u.amount`.execute(tx);
-      if (Number(debited.numAffectedRows ?? 0n) !== w.debits.length) return 'conflict';
+        ${r[10]}::bigint[], ${r[11]}::text[], ${r[12]}::text[], ${r[13]}::text[])
+      on conflict (record_id) do nothing returning record_id`.execute(tx);
+    if (inserted.rows.length !== w.records.length) {
+      await sql`rollback to savepoint usage_records`.execute(tx);
+      const stored = new Set(inserted.rows.map((row) => row.record_id));
+      return { kind: 'duplicates', recordIds: new Set(w.records.map((row) => row.record_id).filter((id) => !stored.has(id))) };
     }
     if (w.transactions.length > 0) {
       await sql`insert into ledger_transaction (id, kind, reference, idempotency_key, created_at)
@@ -182,7 +203,24 @@ const postgresStore: UsageStore = {
         select * from unnest(${p[0]}::text[], ${p[1]}::text[], ${p[2]}::text[], ${p[3]}::text[], ${p[4]}::text[],
           ${p[5]}::text[], ${p[6]}::bigint[])`.execute(tx);
     }
-    return 'ok';
+    const remaining = new Map<string, number>();
+    if (w.debits.length > 0) {
+      // Last, so that the row locks it takes are held only until the commit that follows. The
+      // guard makes a draw rated on an amount that a concurrent batch has lowered since fail.
+      const { rows } = await sql<{ id: string; remaining: number }>`update bucket as b
+        set remaining = b.remaining - u.amount, used = b.used + u.amount
+        from unnest(${w.debits.map((d) => d.bucketId)}::text[], ${w.debits.map((d) => d.amount)}::bigint[]) as u(id, amount)
+        where b.id = u.id and b.status = 'active' and b.remaining >= u.amount
+        returning b.id, b.remaining`.execute(tx);
+      for (const row of rows) remaining.set(row.id, Number(row.remaining));
+      if (rows.length !== w.debits.length) {
+        // Rolling back to the savepoint also releases the row locks this attempt took.
+        await sql`rollback to savepoint usage_records`.execute(tx);
+        return { kind: 'refused', bucketIds: new Set(w.debits.map((d) => d.bucketId).filter((id) => !remaining.has(id))) };
+      }
+    }
+    await sql`release savepoint usage_records`.execute(tx);
+    return { kind: 'written', remaining };
   },
 };
 

@@ -1,48 +1,33 @@
 import { assert } from '../../platform/assert.js';
 import { inTransaction, type Tx } from '../../platform/db/database.js';
 import { enqueueJobs, type EnqueueJob, type JobHandler } from '../../platform/jobs/index.js';
-import { unitOf } from './balances.js';
-import type { LedgerPostingTable } from './balances.repository.js';
+import { compareRatingBuckets, overageTermsFor, type OverageRule, type RatingBucket } from './balances.rating.js';
+import { applyStoredRemaining, findCrossings, rateBatch, type Crossing, type Rateable } from './balances.usage.batch.js';
 import {
-  compareRatingBuckets, crossedThreshold, overageTermsFor, rateUsage,
-  type OverageRule, type OverageTerms, type RatingBucket, type ThresholdPercent,
-} from './balances.rating.js';
-import {
-  MAX_RECORDS_PER_BATCH, MAX_START_SKEW_MS, countryOfRecord, duplicate, normalizeMsisdn, rejected,
-  type UsageDraw, type UsageKind, type UsageRecordInput, type UsageResult,
+  MAX_RECORDS_PER_BATCH, MAX_START_SKEW_MS, countryOfRecord, normalizeMsisdn, rejected,
+  type UsageKind, type UsageRecordInput, type UsageResult,
 } from './balances.usage.js';
 import { createUsageChart } from './balances.usage.chart.js';
 import { THRESHOLD_JOB, createThresholdNoticeJob, thresholdJobDedupeKey, type ThresholdNotice } from './balances.usage.notices.js';
 import {
-  insertThresholds, usageStoreFor, type RatingBucketRow, type UsageRecordTable, type UsageStore, type UsageThresholdTable,
+  insertThresholds, usageStoreFor, type RatingBucketRow, type UsageStore, type UsageThresholdTable,
 } from './balances.usage.repository.js';
 import type { UsageDeps, UsageLineRef, UsagePeriodRef } from './balances.usage.ports.js';
 
-/** Attempts of a batch whose writes met a concurrent change (a twin record id, a bucket drawn meanwhile). */
+/**
+ * Attempts of a batch whose transaction met concurrent changes it could not resolve within its
+ * rounds. The first attempt reads without locks; the next ones lock the lines' buckets.
+ */
 const MAX_CONFLICT_ATTEMPTS = 4;
-const EMPTY: readonly RatingBucket[] = [];
+/** Rounds of rating and writing within one attempt (see `UsageStore.write`). */
+const MAX_WRITE_ROUNDS = 8;
 /** Lines and period lists kept in memory at most (a few hundred bytes each). */
 const CACHE_ENTRIES = 200_000;
 /** How far back the periods read for rating reach (records older than this get no overage). */
 const PERIOD_LOOKBACK_MS = 366 * 86_400_000;
 
-interface Crossing {
-  readonly lineId: string;
-  readonly group: readonly RatingBucket[];
-  readonly threshold: ThresholdPercent;
-}
-
 class UsageConflict extends Error {
   override readonly name = 'UsageConflict';
-}
-
-/** A record that passed the checks outside the transaction, with its line and country. */
-interface Rateable {
-  readonly index: number;
-  readonly record: UsageRecordInput;
-  readonly line: UsageLineRef;
-  readonly country: string;
-  readonly overage: OverageTerms | undefined;
 }
 
 /**
@@ -171,99 +156,60 @@ export function createUsageCharging(deps: UsageDeps) {
     });
   }
 
-  /** Rates and writes the batch in one transaction; throws `UsageConflict` to roll it back. */
-  async function chargeInTransaction(tx: Tx, items: readonly Rateable[], nowMs: number): Promise<Map<number, UsageResult>> {
+  /**
+   * Rates and writes the batch in one transaction: one read of the lines' buckets and of the
+   * record ids already stored, rating in memory, then a few multi-row writes. With `lock`, the
+   * buckets are locked as they are read (PostgreSQL); without, a concurrent batch that drew from a
+   * bucket meanwhile makes its guarded debit fail, and that line is read again, locked, and the
+   * batch rated again. Throws `UsageConflict` (to roll back and retry) when that does not settle.
+   */
+  async function chargeInTransaction(tx: Tx, items: readonly Rateable[], nowMs: number, lock: boolean): Promise<Map<number, UsageResult>> {
     let fromMs = Number.MAX_SAFE_INTEGER;
     let toMs = 0;
+    const lineIds = new Set<string>();
+    const recordIds: string[] = [];
     for (const item of items) {
       fromMs = Math.min(fromMs, item.record.startedAtMs);
       toMs = Math.max(toMs, item.record.startedAtMs);
+      lineIds.add(item.line.id);
+      recordIds.push(item.record.recordId);
     }
-    const lineIds = [...new Set(items.map((i) => i.line.id))];
-    const bucketsByLine = groupBy((await store().loadBuckets(tx, lineIds, fromMs, toMs)).map((row) => ({ row, bucket: toRatingBucket(row) })), (b) => b.row.line_id);
-    const sorted = new Map<string, RatingBucket[]>();
-    for (const [lineId, list] of bucketsByLine) sorted.set(lineId, list.map((b) => b.bucket).sort(compareRatingBuckets));
-    const recorded = await store().findRecorded(tx, items.map((i) => i.record.recordId));
-
-    const out = new Map<number, UsageResult>();
-    const records: UsageRecordTable[] = [];
-    const transactions: Array<{ id: string; reference: string }> = [];
-    const postings: LedgerPostingTable[] = [];
-    const debits = new Map<string, number>();
-    const seen = new Set<string>();
-    const drawnLines = new Set<string>();
-    for (const item of items) {
-      const { record, line, country } = item;
-      if (recorded.has(record.recordId) || seen.has(record.recordId)) {
-        out.set(item.index, duplicate(record.recordId, line.id, country));
+    let rows = await store().loadBuckets(tx, [...lineIds], fromMs, toMs, lock);
+    const recorded = await store().findRecorded(tx, recordIds);
+    for (let round = 1; ; round += 1) {
+      const batch = rateBatch(items, bucketsOf(rows), recorded, ids, nowMs);
+      const outcome = await store().write(tx, batch.writes);
+      if (outcome.kind === 'conflict' || (outcome.kind !== 'written' && round >= MAX_WRITE_ROUNDS)) throw new UsageConflict();
+      if (outcome.kind === 'duplicates') {
+        // Twins that concurrent batches stored meanwhile: rate again, on the amounts as read, without them.
+        for (const id of outcome.recordIds) recorded.add(id);
         continue;
       }
-      seen.add(record.recordId);
-      const rated = rateUsage(sorted.get(line.id) ?? EMPTY, { kind: record.type, quantity: record.quantity, country, startedAtMs: record.startedAtMs }, item.overage);
-      let ltxId: string | null = null;
-      const draws: UsageDraw[] = [];
-      if (rated.draws.length > 0) {
-        ltxId = ids('ltx');
-        transactions.push({ id: ltxId, reference: record.recordId });
-        drawnLines.add(line.id);
-        // One bucket leg per draw and one `usage` counter leg per unit: balanced by construction.
-        const counters: Array<{ unit: LedgerPostingTable['unit']; amount: number }> = [];
-        for (const { bucket, amount } of rated.draws) {
-          const unit = unitOf(bucket.kind, bucket.currency);
-          postings.push({ id: ids('pst'), ltx_id: ltxId, line_id: line.id, account: 'bucket', bucket_id: bucket.id, unit, amount: -amount });
-          const counter = counters.find((c) => c.unit === unit);
-          if (counter === undefined) counters.push({ unit, amount });
-          else counter.amount += amount;
-          debits.set(bucket.id, (debits.get(bucket.id) ?? 0) + amount);
-          draws.push({ bucketId: bucket.id, kind: bucket.kind, currency: bucket.currency, amount });
-        }
-        for (const c of counters) postings.push({ id: ids('pst'), ltx_id: ltxId, line_id: line.id, account: 'usage', bucket_id: null, unit: c.unit, amount: c.amount });
+      if (outcome.kind === 'refused') {
+        // Lines that concurrent batches drew from meanwhile: read their buckets again, locked this
+        // time (so their debits cannot be refused again), and rate again.
+        const refusedLines = new Set(rows.filter((row) => outcome.bucketIds.has(row.id)).map((row) => row.line_id));
+        const fresh = await store().loadBuckets(tx, [...refusedLines], fromMs, toMs, true);
+        rows = [...rows.filter((row) => !refusedLines.has(row.line_id)), ...fresh];
+        continue;
       }
-      records.push({
-        record_id: record.recordId, line_id: line.id, kind: record.type, quantity: record.quantity, country,
-        started_at: record.startedAtMs, status: rated.status, allowance_units: rated.allowanceUnits,
-        overage_units: rated.overageUnits, blocked_units: rated.blockedUnits, charge_minor: rated.charge?.amountMinor ?? null,
-        currency: rated.charge?.currency ?? null, ltx_id: ltxId, created_at: nowMs,
-      });
-      out.set(item.index, {
-        recordId: record.recordId, status: rated.status, lineId: line.id, country, allowanceUnits: rated.allowanceUnits,
-        overageUnits: rated.overageUnits, blockedUnits: rated.blockedUnits, charge: rated.charge, draws,
-      });
+      if (outcome.remaining !== undefined) applyStoredRemaining(batch.groups, batch.drawn, outcome.remaining);
+      const crossings = findCrossings(batch.groups);
+      if (crossings.length > 0) await recordThresholds(tx, crossings, nowMs);
+      return batch.results;
     }
-    const debitList = [...debits].map(([bucketId, amount]) => ({ bucketId, amount }));
-    const outcome = await store().write(tx, { records, debits: debitList, transactions, postings, createdAtMs: nowMs });
-    if (outcome === 'conflict') throw new UsageConflict();
-    const crossings: Crossing[] = [];
-    for (const lineId of drawnLines) findCrossings(lineId, sorted.get(lineId) ?? EMPTY, nowMs, crossings);
-    if (crossings.length > 0) await recordThresholds(tx, crossings, nowMs);
-    return out;
   }
 
-  /**
-   * After a batch drew from a line: each kind (money: per currency) whose buckets usable now
-   * crossed 80 % or 100 % used as a whole.
-   */
-  function findCrossings(lineId: string, buckets: readonly RatingBucket[], nowMs: number, out: Crossing[]): void {
-    const groups = new Map<string, RatingBucket[]>();
-    for (const b of buckets) {
-      if (b.kind === 'sms' || b.validFromMs > nowMs || nowMs >= b.validUntilMs) continue;
-      const key = b.kind === 'money' ? `money:${b.currency ?? ''}` : b.kind;
-      const list = groups.get(key);
-      if (list === undefined) groups.set(key, [b]);
-      else list.push(b);
+  /** The rows' buckets per line, in draw order (fresh objects: rating lowers their amounts). */
+  function bucketsOf(rows: readonly RatingBucketRow[]): Map<string, RatingBucket[]> {
+    const byLine = new Map<string, RatingBucket[]>();
+    for (const row of rows) {
+      const list = byLine.get(row.line_id);
+      if (list === undefined) byLine.set(row.line_id, [toRatingBucket(row)]);
+      else list.push(toRatingBucket(row));
     }
-    for (const group of groups.values()) {
-      let granted = 0;
-      let before = 0;
-      let after = 0;
-      for (const b of group) {
-        granted += b.granted;
-        before += b.remainingBefore;
-        after += b.remaining;
-      }
-      const threshold = crossedThreshold(granted, before, after);
-      if (threshold !== undefined) out.push({ lineId, group, threshold });
-    }
+    for (const list of byLine.values()) if (list.length > 1) list.sort(compareRatingBuckets);
+    return byLine;
   }
 
   /**
@@ -289,9 +235,11 @@ export function createUsageCharging(deps: UsageDeps) {
    * Rates and charges a batch of usage records (at most `MAX_RECORDS_PER_BATCH`), all in one
    * transaction, and answers per record in input order (see `UsageResult`). A record id already
    * stored, or twice in the batch, is `duplicate`; on PostgreSQL a twin committed by a concurrent
-   * batch makes this batch roll back and run again, so it is `duplicate` too. The line's buckets are
-   * locked (PostgreSQL) or the store is serialised (SQLite) while the batch draws, and every debit
-   * is guarded, so concurrent batches never overdraw a bucket.
+   * batch makes this batch roll back and run again, so it is `duplicate` too. Every debit is guarded
+   * (`remaining >= amount`), so concurrent batches never overdraw a bucket: on SQLite the store is
+   * serialised; on PostgreSQL a batch rated on amounts that a concurrent batch lowered fails its
+   * guard and runs again with the lines' buckets locked. A line's records are rated in start-time
+   * order.
    */
   async function chargeRecords(records: readonly UsageRecordInput[]): Promise<UsageResult[]> {
     assert(records.length <= MAX_RECORDS_PER_BATCH, `at most ${MAX_RECORDS_PER_BATCH} records per batch`);
@@ -301,7 +249,8 @@ export function createUsageCharging(deps: UsageDeps) {
     if (items.length > 0) {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          const rated = await inTransaction(database.db, (tx) => chargeInTransaction(tx, items, nowMs));
+          const lock = attempt > 1;
+          const rated = await inTransaction(database.db, (tx) => chargeInTransaction(tx, items, nowMs, lock));
           for (const [index, result] of rated) results[index] = result;
           break;
         } catch (error) {

@@ -31,8 +31,10 @@
  *   Rating: eligible buckets (the record's kind, active and valid at its START time, coverage holding
  *   its country) in draw order (soonest expiry, then priority); the rest at the overage rate of the
  *   plan of the line's period at the start time (first rate whose zone holds the country, per started
- *   increment) paid from money buckets of one currency, never below zero; the rest blocked. Each
- *   record that draws is one usage ledger transaction. The record id is the idempotency key
+ *   increment) paid from money buckets of one currency, never below zero; the rest blocked. A line's
+ *   records are rated in start-time order; the records of one line in one call that draw share one
+ *   usage ledger transaction (one posting per bucket drawn, one `usage` posting per unit), and each
+ *   keeps its own draws (`usage_record.draws`) and that transaction's id. The record id is the idempotency key
  *   (`usage_record` primary key): a record seen before, even in a concurrent batch, is `duplicate`.
  *   Rejections (`line_not_found`, `country_unknown`, `mcc_mnc_unknown`, `start_in_future`) are not
  *   stored. Thresholds: when a line's data or voice (or money, per currency) buckets usable now

@@ -139,23 +139,6 @@ export const TEMPLATES = {
       'zh-TW': { subject: '您的 Roamline 退款', text: 'Roamline：訂單 {order} 已退款 {total}，款項可能需要 5 至 10 個工作天入帳。' },
     },
   },
-  'balances.usage_threshold': {
-    params: ['number', 'percent', 'allowance', 'remaining'], category: 'transactional',
-    texts: {
-      en: { subject: 'You have used {percent}% of your {allowance}', text: 'Roamline: {number} has used {percent}% of its {allowance}; {remaining} left.' },
-      'zh-CN': { subject: '您已使用{allowance}的 {percent}%', text: 'Roamline：{number} 已使用{allowance}的 {percent}%，剩余 {remaining}。' },
-      'zh-TW': { subject: '您已使用{allowance}的 {percent}%', text: 'Roamline：{number} 已使用{allowance}的 {percent}%，剩餘 {remaining}。' },
-    },
-  },
-  'balances.allowance_exhausted': {
-    params: ['number', 'allowance', 'topupUrl'], category: 'transactional',
-    action: { param: 'topupUrl', label: { en: 'Top up', 'zh-CN': '充值', 'zh-TW': '加值' } },
-    texts: {
-      en: { subject: 'Your {allowance} is used up', text: 'Roamline: {number} has used all of its {allowance}. Top up to keep going: {topupUrl}' },
-      'zh-CN': { subject: '您的{allowance}已用完', text: 'Roamline：{number} 的{allowance}已用完。充值即可继续使用：{topupUrl}' },
-      'zh-TW': { subject: '您的{allowance}已用完', text: 'Roamline：{number} 的{allowance}已用完。加值即可繼續使用：{topupUrl}' },
-    },
-  },
   'renewals.reminder': {
     params: ['plan', 'number', 'until', 'renewUrl'], category: 'transactional', action: { param: 'renewUrl', label: RENEW },
     texts: {

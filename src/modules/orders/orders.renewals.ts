@@ -225,7 +225,10 @@ export function createRenewalOrders(deps: OrdersDeps, options: OrdersOptions) {
       event(p.order.id, 'paid', { paymentId: paymentOf.get(p.order.id) }, nowMs),
       event(p.order.id, 'fulfilled', { lineId: p.state.line.id }, nowMs),
     ]));
-    await notifications.queueMany(tx, done.flatMap((p) => confirmationMessages(p.order, p.plan, p.state.line.msisdn, p.period.endsAtMs)));
+    // An automatic renewal runs when its time comes, often in the customer's night, and nobody is
+    // waiting for its confirmation: the SMS waits for the morning like the other renewal notices.
+    await notifications.queueMany(tx, done.flatMap((p) => confirmationMessages(p.order, p.plan, p.state.line.msisdn, p.period.endsAtMs)
+      .map((m) => (m.channel === 'sms' && p.order.origin === 'auto_renew' ? { ...m, respectQuietHours: true } : m))));
     return placed.filter((_, i) => added[i]?.ok !== true).map((p) => p.order);
   }
 

@@ -49,9 +49,10 @@ interface Prepared {
  * orders and payments to charge and claims those for this worker with a lease in the row itself;
  * the provider calls run outside any transaction and overlap (several batches in flight, up to
  * `maxInFlight` calls); one transaction records every answer — renewals that succeed get their
- * period, allowances and confirmation in that same commit. A worker that dies leaves its charges
- * claimed; when the lease runs out another worker takes them up and asks the provider about each
- * first, so a line is charged and renewed once. A batch that fails is retried one attempt at a
+ * period, allowances and confirmation in that same commit, which also claims the lane's next batch
+ * (one commit per batch: on both stores the commit, waiting for the disk, is the dear part). A
+ * worker that dies leaves its charges claimed; when the lease runs out another worker takes them
+ * up and asks the provider about each first, so a line is charged and renewed once. A batch that fails is retried one attempt at a
  * time, and an attempt that keeps failing inside is parked (status `parked`, `last_error`).
  */
 export function createRunner(deps: RenewalsDeps, options: RenewalsOptions, schedule: Pick<Schedule, 'succeededIn'>) {
@@ -314,9 +315,42 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions, sched
     }
   }
 
+  /** A batch whose provider answers are back and wait to be recorded. */
+  interface Answered {
+    readonly answers: readonly ChargeAnswer[];
+    readonly prepared: Prepared;
+  }
+
+  /**
+   * One commit for two steps of a lane: records the answers of its previous batch and, unless
+   * `lockMore` is false, locks and prepares its next batch (a commit is the dear part of a batch on
+   * either store: it waits for the disk). Returns the next batch's charges and how many attempts it
+   * locked. When that transaction fails, the two steps are taken apart, each with its own fallback
+   * (`settleAll`, then `processBatch`, which charges and settles what it locks itself).
+   */
+  async function settleAndPrepare(answered: Answered | undefined, lockMore: boolean, token: string): Promise<{ prepared?: Prepared; count: number }> {
+    const nowMs = clock.nowMs();
+    let count = 0;
+    try {
+      const prepared = await inTransaction(db, async (tx) => {
+        if (answered !== undefined) await settle(tx, answered.answers, answered.prepared, token);
+        if (!lockMore) return undefined;
+        const locked = await lockDueAttempts(tx, database.dialect, nowMs, options.batchSize);
+        count = locked.length;
+        return locked.length === 0 ? undefined : prepare(tx, locked, token);
+      });
+      return prepared === undefined ? { count } : { prepared, count };
+    } catch (error) {
+      log.warn({ err: error, answers: answered?.answers.length ?? 0 }, 'settling a renewal batch with the next one failed; taking them apart');
+      if (answered !== undefined) await settleAll(answered.answers, answered.prepared, token);
+      return { count: lockMore ? await processBatch(token) : 0 };
+    }
+  }
+
   /**
    * Handles every attempt due now, with several batches in flight (up to `maxInFlight` provider
-   * calls), until none is due or `signal` aborts; returns how many attempts it handled.
+   * calls), until none is due or `signal` aborts; returns how many attempts it handled. Each lane
+   * commits once per batch: the answers of its previous batch with the claim of its next one.
    */
   async function runDue(signal?: AbortSignal): Promise<number> {
     const token = `${hostname()}:${process.pid}:${randomToken(6)}`;
@@ -324,10 +358,17 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions, sched
     let more = true;
     let total = 0;
     const lane = async (): Promise<void> => {
-      while (more && signal?.aborted !== true) {
-        const n = await processBatch(token);
-        total += n;
-        if (n === 0) more = false;
+      let answered: Answered | undefined;
+      for (;;) {
+        const lockMore = more && signal?.aborted !== true;
+        if (!lockMore && answered === undefined) return;
+        const next = await settleAndPrepare(answered, lockMore, token);
+        answered = undefined;
+        total += next.count;
+        if (lockMore && next.count === 0) more = false;
+        if (next.prepared !== undefined && next.prepared.opened.length > 0) {
+          answered = { answers: await payments.offSession.charge(next.prepared.opened, next.prepared.opened.length), prepared: next.prepared };
+        }
       }
     };
     await Promise.all(Array.from({ length: lanes }, lane));

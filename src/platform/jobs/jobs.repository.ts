@@ -27,8 +27,12 @@ declare module '../db/schema.js' {
 
 export type JobRow = JobTable;
 
+/**
+ * Inserts one job; one whose dedupe key exists is skipped. Through `insertRows`' cached statement,
+ * not the query builder: jobs are enqueued on every hot path (a message, a webhook, a charge).
+ */
 export async function insertJob(db: Executor, row: JobTable): Promise<void> {
-  await db.insertInto('job').values(row).onConflict((oc) => oc.column('dedupe_key').doNothing()).execute();
+  await insertRows(db, 'job', [row], { onConflictDoNothing: ['dedupe_key'] });
 }
 
 /** Rows per multi-row statement: 13 columns each stays far below either store's parameter limit. */

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../platform/clock.js';
+import { createIdFactory } from '../../platform/ids.js';
+import type { BucketKind } from './balances.js';
+import { assertBalanced } from './balances.ledger.js';
+import { compareRatingBuckets, type RatingBucket } from './balances.rating.js';
+import { applyStoredRemaining, findCrossings, rateBatch, type Rateable } from './balances.usage.batch.js';
+
+const T = 1_000_000;
+let serial = 0;
+
+function bucket(lineId: string, kind: BucketKind, amount: number, overrides: Partial<RatingBucket> = {}): RatingBucket {
+  serial += 1;
+  return {
+    id: `bkt_${lineId}_${String(serial).padStart(4, '0')}`, kind, currency: kind === 'money' ? 'EUR' : null, granted: amount,
+    remainingBefore: amount, remaining: amount, validFromMs: T - 1000, validUntilMs: T + 1000, priority: 0, countries: new Set(['FR']),
+    ...overrides,
+  };
+}
+
+let index = 0;
+function item(lineId: string, quantity: number, startedAtMs = T, recordId = `rec-${index + 1}`): Rateable {
+  index += 1;
+  return {
+    index: index - 1, record: { recordId, msisdn: '+33600000000', type: 'data', quantity, country: 'FR', startedAtMs },
+    line: { id: lineId, customerId: 'cus_1', msisdn: '+33600000000', iccid: '8933' }, country: 'FR', overage: undefined,
+  };
+}
+
+const linesOf = (...buckets: RatingBucket[]) => {
+  const map = new Map<string, RatingBucket[]>();
+  for (const b of buckets) map.set(b.id.split('_').slice(1, 3).join('_'), [...(map.get(b.id.split('_').slice(1, 3).join('_')) ?? []), b]);
+  for (const list of map.values()) list.sort(compareRatingBuckets);
+  return map;
+};
+
+describe('rateBatch', () => {
+  it('writes one balanced ledger transaction per line, one posting per bucket drawn, and each record keeps its draws', () => {
+    index = 0;
+    const a1 = bucket('lin_a', 'data', 100);
+    const a2 = bucket('lin_a', 'data', 100, { validUntilMs: T + 5000 });
+    const b1 = bucket('lin_b', 'data', 50);
+    const items = [item('lin_a', 80), item('lin_b', 10), item('lin_a', 80), item('lin_a', 80)];
+    const batch = rateBatch(items, linesOf(a1, a2, b1), new Set(), createIdFactory(new ManualClock(T)), T);
+    const { transactions, postings, records, debits } = batch.writes;
+    expect(transactions).toHaveLength(2);
+    expect(records.map((r) => [r.record_id, r.status, r.draws])).toEqual([
+      ['rec-1', 'charged', JSON.stringify([[a1.id, 80]])],
+      ['rec-3', 'charged', JSON.stringify([[a1.id, 20], [a2.id, 60]])],
+      ['rec-4', 'partially_charged', JSON.stringify([[a2.id, 40]])],
+      ['rec-2', 'charged', JSON.stringify([[b1.id, 10]])],
+    ]);
+    const ltxOfA = records[0]?.ltx_id;
+    expect(records.filter((r) => r.line_id === 'lin_a').every((r) => r.ltx_id === ltxOfA)).toBe(true);
+    for (const t of transactions) {
+      const legs = postings.filter((p) => p.ltx_id === t.id);
+      assertBalanced(legs.map((p) => ({ lineId: p.line_id, account: p.account, bucketId: p.bucket_id, unit: p.unit, amount: p.amount })));
+    }
+    expect(postings.filter((p) => p.line_id === 'lin_a').map((p) => [p.account, p.bucket_id, p.amount]))
+      .toEqual([['bucket', a1.id, -100], ['bucket', a2.id, -100], ['usage', null, 200]]);
+    expect(debits).toEqual([{ bucketId: a1.id, amount: 100 }, { bucketId: a2.id, amount: 100 }, { bucketId: b1.id, amount: 10 }]
+      .sort((x, y) => (x.bucketId < y.bucketId ? -1 : 1)));
+    expect(batch.results.get(2)?.draws.map((d) => [d.bucketId, d.amount])).toEqual([[a1.id, 20], [a2.id, 60]]);
+  });
+
+  it('rates the records of a line in start-time order and answers duplicates (stored, or twice in the batch) without drawing', () => {
+    index = 0;
+    const a1 = bucket('lin_a', 'data', 100);
+    const items = [item('lin_a', 70, T + 10), item('lin_a', 70, T), item('lin_a', 5, T, 'rec-2'), item('lin_a', 5, T, 'old')];
+    const batch = rateBatch(items, linesOf(a1), new Set(['old']), createIdFactory(new ManualClock(T)), T);
+    expect([0, 1, 2, 3].map((i) => batch.results.get(i)?.status)).toEqual(['partially_charged', 'charged', 'duplicate', 'duplicate']);
+    expect(batch.results.get(0)?.allowanceUnits).toBe(30);
+    expect(batch.writes.records).toHaveLength(2);
+  });
+
+  it('finds crossed thresholds from the amounts a store reported after its debits', () => {
+    index = 0;
+    const a1 = bucket('lin_a', 'data', 100);
+    const batch = rateBatch([item('lin_a', 10)], linesOf(a1), new Set(), createIdFactory(new ManualClock(T)), T);
+    expect(findCrossings(batch.groups)).toEqual([]);
+    // A concurrent batch drew 75 meanwhile: after this batch's 10, 15 are left (85 % used).
+    applyStoredRemaining(batch.groups, batch.drawn, new Map([[a1.id, 15]]));
+    expect(findCrossings(batch.groups).map((c) => [c.lineId, c.threshold])).toEqual([['lin_a', 80]]);
+  });
+});

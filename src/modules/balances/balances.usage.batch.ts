@@ -1,0 +1,198 @@
+import type { IdFactory } from '../../platform/ids.js';
+import { unitOf, type LedgerUnit } from './balances.js';
+import type { LedgerPostingTable } from './balances.repository.js';
+import { crossedThreshold, rateUsage, type OverageTerms, type RatingBucket, type ThresholdPercent } from './balances.rating.js';
+import { duplicate, type UsageDraw, type UsageRecordInput, type UsageResult } from './balances.usage.js';
+import type { UsageLineRef } from './balances.usage.ports.js';
+import type { UsageRecordTable, UsageWrites } from './balances.usage.repository.js';
+
+/**
+ * Rating of one batch in memory (no I/O): the records grouped per line, each line's records in
+ * start-time order against the line's buckets as read in the batch's transaction, and what the
+ * batch writes. Per line and batch, one usage ledger transaction holds the draws of all its
+ * records: one posting per bucket drawn (the sum of its draws) and one `usage` counter posting per
+ * unit, so it balances per line and unit; every record keeps its own draws (`usage_record.draws`)
+ * and the id of that transaction.
+ */
+
+/** A record that passed the checks outside the transaction, with its line, country and overage terms. */
+export interface Rateable {
+  /** Its position in the caller's batch. */
+  readonly index: number;
+  readonly record: UsageRecordInput;
+  readonly line: UsageLineRef;
+  readonly country: string;
+  readonly overage: OverageTerms | undefined;
+}
+
+/** The buckets of one kind (money: of one currency) of a line that a batch drew from, for thresholds. */
+export interface DrawnGroup {
+  readonly lineId: string;
+  readonly buckets: readonly RatingBucket[];
+}
+
+export interface RatedBatch {
+  /** By the record's position in the caller's batch. */
+  readonly results: Map<number, UsageResult>;
+  readonly writes: UsageWrites;
+  /** Units drawn per bucket id in this batch. */
+  readonly drawn: ReadonlyMap<string, number>;
+  readonly groups: readonly DrawnGroup[];
+}
+
+export interface Crossing {
+  readonly lineId: string;
+  readonly group: readonly RatingBucket[];
+  readonly threshold: ThresholdPercent;
+}
+
+const EMPTY: readonly RatingBucket[] = [];
+
+/** The group a bucket belongs to for thresholds: its kind, or `money:<currency>`; none for SMS. */
+function groupKey(bucket: RatingBucket): string | undefined {
+  if (bucket.kind === 'sms') return undefined;
+  return bucket.kind === 'money' ? `money:${bucket.currency ?? ''}` : bucket.kind;
+}
+
+/**
+ * Rates `items` (records of the batch not yet known to be duplicates) against `bucketsByLine`
+ * (each list sorted in draw order; their `remaining` is lowered as records draw). `recorded` holds
+ * the record ids already stored; a record id stored or seen earlier in the batch is `duplicate`.
+ */
+export function rateBatch(
+  items: readonly Rateable[], bucketsByLine: ReadonlyMap<string, RatingBucket[]>, recorded: ReadonlySet<string>,
+  ids: IdFactory, nowMs: number,
+): RatedBatch {
+  const results = new Map<number, UsageResult>();
+  const byLine = new Map<string, Rateable[]>();
+  const seen = new Set<string>();
+  for (const item of items) {
+    const { recordId } = item.record;
+    if (recorded.has(recordId) || seen.has(recordId)) {
+      results.set(item.index, duplicate(recordId, item.line.id, item.country));
+      continue;
+    }
+    seen.add(recordId);
+    const list = byLine.get(item.line.id);
+    if (list === undefined) byLine.set(item.line.id, [item]);
+    else list.push(item);
+  }
+  const records: UsageRecordTable[] = [];
+  const transactions: Array<{ id: string; reference: string }> = [];
+  const postings: LedgerPostingTable[] = [];
+  const drawn = new Map<string, number>();
+  const groups: DrawnGroup[] = [];
+  for (const [lineId, list] of byLine) {
+    // Array sort is stable: records that started at the same instant keep their order.
+    if (list.length > 1) list.sort((a, b) => a.record.startedAtMs - b.record.startedAtMs);
+    const buckets = bucketsByLine.get(lineId) ?? EMPTY;
+    const lineDrawn = new Map<RatingBucket, number>();
+    let ltxId: string | null = null;
+    for (const item of list) {
+      const { record, country } = item;
+      const rated = rateUsage(buckets, { kind: record.type, quantity: record.quantity, country, startedAtMs: record.startedAtMs }, item.overage);
+      const draws: UsageDraw[] = [];
+      let stored: string | null = null;
+      if (rated.draws.length > 0) {
+        if (ltxId === null) {
+          ltxId = ids('ltx');
+          transactions.push({ id: ltxId, reference: record.recordId });
+        }
+        const pairs: Array<[string, number]> = [];
+        for (const { bucket, amount } of rated.draws) {
+          lineDrawn.set(bucket, (lineDrawn.get(bucket) ?? 0) + amount);
+          draws.push({ bucketId: bucket.id, kind: bucket.kind, currency: bucket.currency, amount });
+          pairs.push([bucket.id, amount]);
+        }
+        stored = JSON.stringify(pairs);
+      }
+      records.push({
+        record_id: record.recordId, line_id: lineId, kind: record.type, quantity: record.quantity, country,
+        started_at: record.startedAtMs, status: rated.status, allowance_units: rated.allowanceUnits,
+        overage_units: rated.overageUnits, blocked_units: rated.blockedUnits, charge_minor: rated.charge?.amountMinor ?? null,
+        currency: rated.charge?.currency ?? null, ltx_id: rated.draws.length > 0 ? ltxId : null, draws: stored, created_at: nowMs,
+      });
+      results.set(item.index, {
+        recordId: record.recordId, status: rated.status, lineId, country, allowanceUnits: rated.allowanceUnits,
+        overageUnits: rated.overageUnits, blockedUnits: rated.blockedUnits, charge: rated.charge, draws,
+      });
+    }
+    if (ltxId !== null) {
+      addLinePostings(postings, ids, ltxId, lineId, lineDrawn);
+      for (const [bucket, amount] of lineDrawn) drawn.set(bucket.id, amount);
+      groups.push(...drawnGroups(lineId, buckets, lineDrawn, nowMs));
+    }
+  }
+  // The guarded debits, plus (amount 0) the other buckets of each drawn group, so that a store
+  // without read locks reports their amounts as of this transaction too. Sorted by id: concurrent
+  // batches take row locks in the same order.
+  const debits = new Map<string, number>(drawn);
+  for (const group of groups) for (const b of group.buckets) if (!debits.has(b.id)) debits.set(b.id, 0);
+  const debitList = [...debits].map(([bucketId, amount]) => ({ bucketId, amount }))
+    .sort((a, b) => (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
+  return { results, writes: { records, debits: debitList, transactions, postings, createdAtMs: nowMs }, drawn, groups };
+}
+
+/** One posting per bucket drawn and one `usage` counter posting per unit: they balance per unit. */
+function addLinePostings(out: LedgerPostingTable[], ids: IdFactory, ltxId: string, lineId: string, lineDrawn: ReadonlyMap<RatingBucket, number>): void {
+  const counters = new Map<LedgerUnit, number>();
+  for (const [bucket, amount] of lineDrawn) {
+    const unit = unitOf(bucket.kind, bucket.currency);
+    out.push({ id: ids('pst'), ltx_id: ltxId, line_id: lineId, account: 'bucket', bucket_id: bucket.id, unit, amount: -amount });
+    counters.set(unit, (counters.get(unit) ?? 0) + amount);
+  }
+  for (const [unit, amount] of counters) out.push({ id: ids('pst'), ltx_id: ltxId, line_id: lineId, account: 'usage', bucket_id: null, unit, amount });
+}
+
+/** The groups (kind, or money per currency) of buckets usable now that the line drew from. */
+function drawnGroups(lineId: string, buckets: readonly RatingBucket[], lineDrawn: ReadonlyMap<RatingBucket, number>, nowMs: number): DrawnGroup[] {
+  const keys = new Set<string>();
+  for (const bucket of lineDrawn.keys()) {
+    const key = groupKey(bucket);
+    if (key !== undefined) keys.add(key);
+  }
+  if (keys.size === 0) return [];
+  const byKey = new Map<string, RatingBucket[]>();
+  for (const b of buckets) {
+    const key = groupKey(b);
+    if (key === undefined || !keys.has(key) || b.validFromMs > nowMs || nowMs >= b.validUntilMs) continue;
+    const list = byKey.get(key);
+    if (list === undefined) byKey.set(key, [b]);
+    else list.push(b);
+  }
+  return [...byKey.values()].map((list) => ({ lineId, buckets: list }));
+}
+
+/**
+ * Takes the amounts the store reported after the debits (a store without read locks): each
+ * bucket's `remaining` becomes what it holds now and `remainingBefore` what it held before this
+ * batch's draws, whatever concurrent batches did meanwhile.
+ */
+export function applyStoredRemaining(groups: readonly DrawnGroup[], drawn: ReadonlyMap<string, number>, remaining: ReadonlyMap<string, number>): void {
+  for (const group of groups) {
+    for (const bucket of group.buckets) {
+      const after = remaining.get(bucket.id);
+      if (after === undefined) continue;
+      bucket.remaining = after;
+      bucket.remainingBefore = after + (drawn.get(bucket.id) ?? 0);
+    }
+  }
+}
+
+/** The groups whose used share crossed 80 % or 100 % with this batch. */
+export function findCrossings(groups: readonly DrawnGroup[]): Crossing[] {
+  const out: Crossing[] = [];
+  for (const { lineId, buckets } of groups) {
+    let granted = 0;
+    let before = 0;
+    let after = 0;
+    for (const b of buckets) {
+      granted += b.granted;
+      before += b.remainingBefore;
+      after += b.remaining;
+    }
+    const threshold = crossedThreshold(granted, before, after);
+    if (threshold !== undefined) out.push({ lineId, group: buckets, threshold });
+  }
+  return out;
+}
