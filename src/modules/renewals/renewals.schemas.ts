@@ -10,7 +10,7 @@ export const AutoRenewBody = z.object({
   planCode: z.string().trim().min(1).max(64).optional().describe('The base plan to renew with; by default the plan of the current period'),
   paymentMethodId: z.string().regex(/^pm_[0-9A-Z]{26}$/, 'saved payment method id').optional()
     .describe('A saved payment method that can be charged off-session (`GET /payment-methods`)'),
-  currency: z.enum(CURRENCIES).optional().describe('By default the profile\'s currency when the plan is sold in it'),
+  currency: z.enum(CURRENCIES).optional().describe('By default the currency the line was last bought in, else the profile\'s, when the plan is sold in it'),
   confirm: z.boolean().default(false)
     .describe('Without `true` nothing changes: the answer shows the price and the date of the next charge, to show the customer first'),
   expectedTotalMinor: z.number().int().nonnegative().optional()

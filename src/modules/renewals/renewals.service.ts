@@ -53,9 +53,13 @@ export interface AutoRenewView {
 
 const FAILED_STATUSES: readonly AttemptStatus[] = ['retrying', 'failed', 'action_required', 'awaiting_outcome'];
 
-/** The currency asked for, else the customer's own when the plan is sold in it, else the plan's first. */
-function currencyFor(asked: string | undefined, preferred: string | null, offered: readonly Currency[]): Currency {
-  const pick = asked ?? (preferred !== null && offered.includes(preferred as Currency) ? preferred : offered[0]) ?? 'USD';
+/**
+ * The currency asked for (or kept by the policy), else the one the line's latest period was paid in,
+ * else the customer's own, when the plan is sold in it; else the plan's first.
+ */
+function currencyFor(asked: string | undefined, preferred: ReadonlyArray<string | null | undefined>, offered: readonly Currency[]): Currency {
+  const sold = preferred.find((c): c is Currency => c !== null && c !== undefined && offered.includes(c as Currency));
+  const pick = asked ?? sold ?? offered[0] ?? 'USD';
   assert(isCurrency(pick), `currency ${pick} is validated before`);
   return pick;
 }
@@ -148,7 +152,8 @@ export function createRenewalsService(deps: RenewalsDeps, options: RenewalsOptio
     const plan = await catalog.getPlan(input.planCode ?? existing?.plan_code ?? latest.planCode);
     if (plan.kind !== 'base' || !plan.autoRenewable) throw renewalsErrors.planNotRenewable(plan.code);
     const customer = await accounts.profile.getCustomer(customerId);
-    const currency = currencyFor(input.currency ?? existing?.currency, customer.currency, plan.prices.map((p) => p.currency));
+    const paidIn = (await orders.findOrders(db, [latest.orderId])).get(latest.orderId)?.currency;
+    const currency = currencyFor(input.currency ?? existing?.currency, [paidIn, customer.currency], plan.prices.map((p) => p.currency));
     const nowMs = clock.nowMs();
     const atMs = chargeAtMs(latest.endsAtMs, options.leadMs, nowMs);
     const method = await checkedMethod(customerId, input.paymentMethodId ?? existing?.payment_method_id, atMs);

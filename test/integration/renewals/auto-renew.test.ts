@@ -32,6 +32,18 @@ describeRenewals('auto-renew: charging the saved card before the period ends', (
     expect((await messagesOf(t, who)).map((m) => m.template)).toContain('renewals.auto_renew_enabled');
   });
 
+  it('renews in the currency the line was bought in, not in another the plan is also sold in', async () => {
+    const t = get();
+    const who = await traveller(t.app);
+    const { lineId, paymentMethodId } = await lineWithSavedCard(t, who, { currency: 'USD' });
+    const preview = await who.client.put(`/api/v1/lines/${lineId}/auto-renew`, { enabled: true, planCode: PLAN, paymentMethodId });
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect((preview.json() as AutoRenewReply).nextCharge).toMatchObject({ totalMinor: 1250, currency: 'USD' });
+    // Asked for explicitly, another currency the plan is sold in is taken.
+    const asked = await who.client.put(`/api/v1/lines/${lineId}/auto-renew`, { enabled: true, planCode: PLAN, paymentMethodId, currency: 'CNY' });
+    expect((asked.json() as AutoRenewReply).nextCharge).toMatchObject({ totalMinor: 8800, currency: 'CNY' });
+  });
+
   it('charges once, 24 hours before the end, and the new period starts when the old one ends', async () => {
     const t = get();
     const who = await traveller(t.app);
