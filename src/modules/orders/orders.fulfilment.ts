@@ -48,7 +48,8 @@ export function allowanceGrants(order: OrderRow, plan: Plan, lineId: string, sta
 
 /**
  * The confirmation of a fulfilled order, to each of its contacts: `orders.confirmation`, or
- * `renewals.auto_renewed` for an order that auto-renew placed (the customer was not there).
+ * `renewals.auto_renewed` for an order that auto-renew placed (the customer was not there: its
+ * SMS waits for the end of the customer's night).
  */
 export function confirmationMessages(order: OrderRow, plan: Plan, msisdn: string, endsAtMs: number): OutgoingMessage[] {
   const language = order.language as Language;
@@ -63,7 +64,7 @@ export function confirmationMessages(order: OrderRow, plan: Plan, msisdn: string
     : { template: 'orders.confirmation' as const, language, params: { ...params, order: order.id }, customerId: order.customer_id };
   const messages: OutgoingMessage[] = [];
   if (order.contact_email !== null) messages.push({ ...base, channel: 'email', to: order.contact_email });
-  if (order.contact_phone !== null) messages.push({ ...base, channel: 'sms', to: order.contact_phone });
+  if (order.contact_phone !== null) messages.push({ ...base, channel: 'sms', to: order.contact_phone, respectQuietHours: order.origin === 'auto_renew' });
   return messages;
 }
 

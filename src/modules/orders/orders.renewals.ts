@@ -227,8 +227,7 @@ export function createRenewalOrders(deps: OrdersDeps, options: OrdersOptions) {
     ]));
     // An automatic renewal runs when its time comes, often in the customer's night, and nobody is
     // waiting for its confirmation: the SMS waits for the morning like the other renewal notices.
-    await notifications.queueMany(tx, done.flatMap((p) => confirmationMessages(p.order, p.plan, p.state.line.msisdn, p.period.endsAtMs)
-      .map((m) => (m.channel === 'sms' && p.order.origin === 'auto_renew' ? { ...m, respectQuietHours: true } : m))));
+    await notifications.queueMany(tx, done.flatMap((p) => confirmationMessages(p.order, p.plan, p.state.line.msisdn, p.period.endsAtMs)));
     return placed.filter((_, i) => added[i]?.ok !== true).map((p) => p.order);
   }
 
