@@ -13,7 +13,8 @@ export async function seedDemo(services: Services): Promise<{ customerId: string
   const customerId = await services.accounts.signIn.provisionCustomer({ ...DEMO_CUSTOMER, language: 'en' });
   // Zones, plans, add-ons and promotions; existing codes are left alone.
   await services.catalog.seedDemoCatalog();
-  // The claimable SIMs (DEMO_CLAIMABLE_SIMS) and the eSIM pool; existing SIMs are skipped.
+  // The claimable SIMs (DEMO_CLAIMABLE_SIMS), the eSIM pool and physical SIMs in stock for SIM card
+  // orders; existing SIMs are skipped.
   await services.provisioning.seedDemoInventory();
   return { customerId };
 }

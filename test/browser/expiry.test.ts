@@ -66,6 +66,10 @@ describe('portal: a line about to expire, in grace, expired', { timeout: BROWSER
     await expect(card.getByRole('alert').innerText()).resolves.toBe(`Your plan has ended. Renew before ${await shownAs(page, line.graceEndsAt ?? '')} to keep this number.`);
     await expect(card.locator('.badge').innerText()).resolves.toBe('Expired: renew now');
     await expect(card.locator('.days-left').count()).resolves.toBe(0);
+    // No period is current any more: renewing offers the plan the line last had, by name.
+    const plan = await apiAs<{ texts: { name: { en: string } } }>(page, 'GET', '/plans/JP-DATA-1D');
+    const renewLast = card.getByRole('link', { name: `Renew ${plan.texts.name.en}`, exact: true });
+    await expect(renewLast.getAttribute('href')).resolves.toBe(`/checkout?line=${lineId}&plan=JP-DATA-1D`);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'dashboard-grace-en');
 
@@ -76,13 +80,18 @@ describe('portal: a line about to expire, in grace, expired', { timeout: BROWSER
     await page.reload();
     await card.getByText('This line has expired. Renew to use it again.').waitFor();
     await expect(card.locator('.badge').innerText()).resolves.toBe('Expired');
-    // No period is current any more: the way back is to choose a plan for this line.
-    await expect(card.getByRole('link', { name: 'Choose a plan' }).getAttribute('href')).resolves.toBe(`/plans?line=${lineId}`);
+    // Expired too, "Renew <plan>" opens the checkout with the last plan already chosen.
+    await expect(renewLast.getAttribute('href')).resolves.toBe(`/checkout?line=${lineId}&plan=JP-DATA-1D`);
+    await expect(card.getByRole('link', { name: 'Choose a plan' }).count()).resolves.toBe(0);
     // The line page says the same.
     await card.getByRole('link', { name: `Details of ${line.msisdn}` }).click();
     await heading(page, line.msisdn);
     await page.getByText('This line has expired. Renew to use it again.').waitFor();
     await screenshot(page, 'line-expired-en');
+    // …and its "Renew <plan>" opens the checkout of a renewal of this line with that plan.
+    await page.getByRole('link', { name: `Renew ${plan.texts.name.en}`, exact: true }).click();
+    await heading(page, 'Renew');
+    await page.getByText(`Renews ${line.msisdn}.`, { exact: false }).waitFor();
     expectNoPageErrors(phone);
     await phone.context.close();
   });

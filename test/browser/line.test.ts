@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import {
-  BROWSER_TEST_TIMEOUT_MS, apiAs, captureFailure, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot,
+  BROWSER_TEST_TIMEOUT_MS, apiAs, buyEsimViaApi, captureFailure, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot,
   seriousViolations, signInWithPassword, startPortal, type Portal,
 } from './support/portal.js';
 
@@ -120,6 +120,40 @@ describe('portal: line detail', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await page.getByRole('button', { name: 'Turn off auto-renew' }).click();
     await page.getByRole('button', { name: 'Turn on auto-renew' }).waitFor();
     await expect.poll(async () => (await apiAs<{ enabled: boolean }>(page, 'GET', `/lines/${lineId}/auto-renew`)).enabled).toBe(false);
+    expectNoPageErrors(phone);
+    await phone.context.close();
+  });
+
+  it('offers auto-renew only with a method that renews automatically, and pays with the sandbox only its own saved methods', async () => {
+    const phone = await openPhone(portal);
+    const { page } = phone;
+    const { email } = await provisionCustomer(portal);
+    await signInWithPassword(page, email);
+    const lineId = await buyEsimViaApi(page, 'JP-DATA-7D');
+    // A PayPal account saved without off-session consent, as GET /payment-methods describes it
+    // (the sandbox alone cannot save one): neither auto-renew nor the sandbox form may offer it.
+    const paypal = {
+      id: 'pm_01JPAYPALNOTOFFSESSION0000', provider: 'paypal', method: 'paypal', brand: 'paypal', last4: '0001', expMonth: 1, expYear: 2030,
+      offSession: false, createdAt: new Date().toISOString(),
+    };
+    await page.route('**/api/v1/payment-methods', (route) => (route.request().method() === 'GET'
+      ? route.fulfill({ json: { paymentMethods: [paypal] } }) : route.continue()));
+
+    await page.goto(`/lines/${lineId}`);
+    const panel = page.locator('.auto-renew-panel');
+    await panel.getByText('No saved payment method can renew automatically yet.').waitFor();
+    await expect(panel.getByRole('button', { name: 'Turn on auto-renew' }).count()).resolves.toBe(0);
+    await expect(panel.getByRole('combobox').count()).resolves.toBe(0);
+
+    await page.goto(`/checkout?line=${lineId}&plan=JP-DATA-7D`);
+    await heading(page, 'Renew');
+    const methods = page.getByRole('group', { name: 'How to pay' });
+    await methods.getByRole('radio', { name: 'Test card Visa 4242 (payment succeeds)' }).waitFor();
+    await expect(methods.getByRole('radio', { name: /Saved card/ }).count()).resolves.toBe(0);
+
+    await page.goto(`/lines/${lineId}`);
+    await panel.getByRole('link', { name: 'Add one on the Account page' }).click();
+    await heading(page, 'Account');
     expectNoPageErrors(phone);
     await phone.context.close();
   });

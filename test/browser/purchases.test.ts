@@ -49,8 +49,11 @@ describe('portal: SIM cards, top-ups, late payments and receipts', { timeout: BR
     await page.getByLabel('Recipient').fill('Mei Traveller');
     await page.getByLabel('Address', { exact: true }).fill('1 Harbour Road');
     await page.getByLabel('City').fill('Wan Chai');
-    await page.getByLabel('Country code').fill('hk');
-    await expect(page.getByLabel('Country code').inputValue()).resolves.toBe('HK');
+    // The country is chosen by its name in the reader's language (the browser's country first); the API gets the ISO code.
+    const country = page.getByRole('combobox', { name: 'Country or region' });
+    await expect(country.inputValue()).resolves.toBe('US');
+    await country.selectOption({ label: 'Hong Kong' });
+    await expect(country.inputValue()).resolves.toBe('HK');
     await page.getByRole('button', { name: 'Update the summary' }).click();
     const summary = page.locator('.summary');
     await summary.waitFor();

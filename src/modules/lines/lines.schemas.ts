@@ -32,6 +32,7 @@ export const LineSummaryView = z.object({
   status: z.enum(['active', 'grace', 'expired', 'inactive']),
   planCode: z.string().nullable().describe('The plan of the current period'),
   currentPeriod: PeriodView.nullable(),
+  lastPlanCode: z.string().nullable().describe('The plan of the current period or, once it has ended (grace, expired), of the last one: what a renewal offers; null before the first period'),
   validUntil: z.string().nullable().describe('End of the current period and of the periods bought after it'),
   validityLeft: z.object({ seconds: z.number().int(), days: z.number().int().describe('Days left, rounded up (a plan ending in an hour has 1)') }),
   graceEndsAt: z.string().nullable().describe('While in grace: when the line expires'),
@@ -56,7 +57,7 @@ export function toLineSummaryView(line: LineView): z.infer<typeof LineSummaryVie
   const period = line.currentPeriod;
   return {
     id: line.id, msisdn: line.msisdn, iccid: line.iccid, type: line.type, status: line.status,
-    planCode: period?.planCode ?? null,
+    planCode: period?.planCode ?? null, lastPlanCode: line.lastPlanCode ?? null,
     currentPeriod: period === undefined ? null : { planCode: period.planCode, startsAt: new Date(period.startsAtMs).toISOString(), endsAt: new Date(period.endsAtMs).toISOString() },
     validUntil: iso(line.validUntilMs), validityLeft: line.validityLeft, graceEndsAt: iso(line.graceEndsAtMs),
     createdAt: new Date(line.createdAtMs).toISOString(),

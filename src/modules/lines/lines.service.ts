@@ -7,7 +7,7 @@ import type { Language } from '../../platform/i18n.js';
 import { parseContact, type AccountsService, type RequestMeta } from '../accounts/index.js';
 import { esimActivationOf, type EsimActivation, type ProvisioningService, type Sim, type SimStatus, type SimType } from '../provisioning/index.js';
 import {
-  DEFAULT_GRACE_MS, graceEndsAtMs, lineStatusAt, nextPeriod, periodAt, validUntilMs, validityLeft,
+  DEFAULT_GRACE_MS, graceEndsAtMs, lastStartedPeriod, lineStatusAt, nextPeriod, periodAt, validUntilMs, validityLeft,
   type AllowanceSummary, type Line, type LineStatus, type Period,
 } from './lines.js';
 import { linesErrors } from './lines.errors.js';
@@ -38,6 +38,8 @@ export interface LinesOptions {
 export interface LineView extends Line {
   readonly status: LineStatus;
   readonly currentPeriod: Period | undefined;
+  /** The plan of the current period or, after it has ended, of the last one (what "renew" offers). */
+  readonly lastPlanCode: string | undefined;
   /** The end of the current period and of the periods queued right after it. */
   readonly validUntilMs: number | undefined;
   readonly validityLeft: { readonly seconds: number; readonly days: number };
@@ -106,6 +108,7 @@ export function createLinesService(deps: LinesDeps, options: LinesOptions = {}) 
       ...toLine(row),
       status: lineStatusAt({ periods, atMs, graceMs }),
       currentPeriod: periodAt(periods, atMs),
+      lastPlanCode: lastStartedPeriod(periods, atMs)?.planCode,
       validUntilMs: validUntilMs(periods, atMs),
       validityLeft: validityLeft(periods, atMs),
       graceEndsAtMs: graceEndsAtMs({ periods, atMs, graceMs }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, HOUR_MS, SECOND_MS } from '../../platform/clock.js';
-import { DEFAULT_GRACE_MS, graceEndsAtMs, lineStatusAt, nextPeriod, periodAt, validUntilMs, validityLeft } from './lines.js';
+import { DEFAULT_GRACE_MS, graceEndsAtMs, lastStartedPeriod, lineStatusAt, nextPeriod, periodAt, validUntilMs, validityLeft } from './lines.js';
 
 const T0 = Date.UTC(2026, 10, 1);
 const span = (startsAtMs: number, days: number) => ({ startsAtMs, endsAtMs: startsAtMs + days * DAY_MS });
@@ -62,6 +62,13 @@ describe('line status', () => {
     expect(lineStatusAt({ periods: [period], atMs: period.endsAtMs + graceMs, graceMs })).toBe('expired');
     expect(graceEndsAtMs({ periods: [period], atMs: period.endsAtMs + graceMs, graceMs })).toBeUndefined();
     expect(lineStatusAt({ periods: [period], atMs: period.endsAtMs, graceMs: 0 })).toBe('expired');
+  });
+
+  it('names the last period that started: the current one, the ended one, never one bought for later', () => {
+    const next = span(period.endsAtMs, 7);
+    expect(lastStartedPeriod([next, period], T0 - 1)).toBeUndefined();
+    expect(lastStartedPeriod([next, period], T0 + DAY_MS)).toBe(period);
+    expect(lastStartedPeriod([period, next], next.endsAtMs + graceMs)).toBe(next);
   });
 
   it('stays active across back-to-back periods', () => {

@@ -107,6 +107,13 @@ export function lineStatusAt(input: { periods: readonly Span[]; atMs: number; gr
   return atMs < ended + graceMs ? 'grace' : 'expired';
 }
 
+/** The period that started last by `atMs`: the current one, or once it has ended the last one. */
+export function lastStartedPeriod<P extends Span>(periods: readonly P[], atMs: number): P | undefined {
+  let last: P | undefined;
+  for (const p of periods) if (p.startsAtMs <= atMs && (last === undefined || p.startsAtMs > last.startsAtMs)) last = p;
+  return last;
+}
+
 /** When the grace time of the last ended period is over, while the line is in `grace`. */
 export function graceEndsAtMs(input: { periods: readonly Span[]; atMs: number; graceMs: number }): number | undefined {
   if (lineStatusAt(input) !== 'grace') return undefined;

@@ -7,7 +7,7 @@
 export { createProvisioningService, MAX_IMPORT_SIMS, type ProvisioningDeps, type ProvisioningService } from './provisioning.service.js';
 export { provisioningMigrations } from './provisioning.migrations.js';
 export { localSmdpClient, type EsimProfileRef, type SmdpClient } from './smdp.js';
-export { DEMO_CLAIMABLE_SIMS, DEMO_ESIM_POOL_SIZE, DEMO_SMDP_ADDRESS } from './provisioning.demo.js';
+export { DEMO_CLAIMABLE_SIMS, DEMO_ESIM_POOL_SIZE, DEMO_PHYSICAL_STOCK_SIZE, DEMO_SMDP_ADDRESS } from './provisioning.demo.js';
 export {
   SIM_STATUSES, SIM_TRANSITIONS, SIM_TYPES, activationCodeOf, esimActivationOf, isValidIccid, luhnCheckDigit, withLuhnCheckDigit,
   type EsimActivation, type Sim, type SimImport, type SimStatus, type SimType,

@@ -25,13 +25,19 @@ export const DEMO_CLAIMABLE_SIMS = [
 
 export const DEMO_ESIM_POOL_SIZE = 50;
 
+/** Physical SIMs in the warehouse, for SIM cards ordered to a shipping address. */
+export const DEMO_PHYSICAL_STOCK_SIZE = 50;
+
 /** The matching id of a demo profile: stable per ICCID, so seeding twice gives the same rows. */
 function demoMatchingId(iccid: string): string {
   const hex = sha256Hex(`demo-esim:${iccid}`).toUpperCase();
   return `${hex.slice(0, 5)}-${hex.slice(5, 10)}-${hex.slice(10, 15)}-${hex.slice(15, 20)}`;
 }
 
-/** The demo inventory: the claimable SIMs and a pool of eSIM profiles on +852 5300 1000..1049. */
+/**
+ * The demo inventory: the claimable SIMs, a pool of eSIM profiles on +852 5300 1000..1049 and
+ * physical SIMs in stock on +852 5200 1000..1049 (SIM card orders take these).
+ */
 export function demoInventory(): SimImport[] {
   const claimable: SimImport[] = DEMO_CLAIMABLE_SIMS.map((sim) => ({ ...sim, type: 'physical', status: 'claimable' }));
   const esims: SimImport[] = [];
@@ -42,5 +48,8 @@ export function demoInventory(): SimImport[] {
       smdpAddress: DEMO_SMDP_ADDRESS, matchingId: demoMatchingId(iccid),
     });
   }
-  return [...claimable, ...esims];
+  const physical: SimImport[] = Array.from({ length: DEMO_PHYSICAL_STOCK_SIZE }, (_, i) => ({
+    iccid: demoIccid(30_000_000_000 + i), msisdn: `+8525200${1000 + i}`, type: 'physical', status: 'in_stock',
+  }));
+  return [...claimable, ...esims, ...physical];
 }

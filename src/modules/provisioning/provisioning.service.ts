@@ -146,7 +146,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     /** How many SIMs of `type` are in `status` (stock levels for the back-office and alerts). */
     countSims: (db: Executor, type: SimType, status: SimStatus): Promise<number> => countSims(db, type, status),
 
-    /** Loads the demo inventory (claimable SIMs and the eSIM pool); running it again adds nothing. */
+    /** Loads the demo inventory (claimable SIMs, the eSIM pool, physical SIMs in stock); running it again adds nothing. */
     seedDemoInventory(): Promise<{ inserted: number; skipped: number }> {
       return importSims(demoInventory());
     },

@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../platform/errors.js';
-import { DEMO_CLAIMABLE_SIMS, DEMO_ESIM_POOL_SIZE, demoInventory } from './provisioning.demo.js';
+import { DEMO_CLAIMABLE_SIMS, DEMO_ESIM_POOL_SIZE, DEMO_PHYSICAL_STOCK_SIZE, demoInventory } from './provisioning.demo.js';
 import {
   SIM_STATUSES, activationCodeOf, canTransition, checkSimImport, esimActivationOf, isValidIccid, isValidMatchingId, isValidSmdpAddress,
   luhnCheckDigit, normaliseMsisdn, withLuhnCheckDigit, type SimImport,
@@ -113,10 +113,12 @@ describe('demo inventory', () => {
     }
   });
 
-  it('has a pool of at least 50 eSIM profiles, every record valid and unique', () => {
+  it('has a pool of at least 50 eSIM profiles and 50 physical SIMs in stock, every record valid and unique', () => {
     const inventory = demoInventory();
     expect(DEMO_ESIM_POOL_SIZE).toBeGreaterThanOrEqual(50);
     expect(inventory.filter((s) => s.type === 'esim')).toHaveLength(DEMO_ESIM_POOL_SIZE);
+    expect(DEMO_PHYSICAL_STOCK_SIZE).toBeGreaterThanOrEqual(50);
+    expect(inventory.filter((s) => s.type === 'physical' && s.status === 'in_stock')).toHaveLength(DEMO_PHYSICAL_STOCK_SIZE);
     inventory.forEach((sim, index) => {
       checkSimImport(sim, index);
       expect(parsePhoneNumberFromString(sim.msisdn)?.getType(), sim.msisdn).toBe('MOBILE');

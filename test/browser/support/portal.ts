@@ -62,7 +62,7 @@ export class ShiftedClock implements Clock {
 export interface PortalOptions {
   /** The server's clock (the system clock by default). */
   readonly clock?: Clock;
-  /** How many physical SIMs to put in the warehouse (the demo inventory has none), for SIM card orders. */
+  /** How many physical SIMs to add to the warehouse (besides the demo stock), for SIM card orders. */
   readonly physicalSimsInStock?: number;
 }
 

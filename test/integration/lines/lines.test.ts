@@ -51,7 +51,7 @@ describeEachStoreApp('lines', (get) => {
     expect(line).toMatchObject({ iccid: profile!.iccid, msisdn: profile!.msisdn, type: 'esim', customerId: owner.customerId });
     const body = await getAs(owner, `/api/v1/lines/${line.id}`);
     expect(body).toMatchObject({
-      id: line.id, type: 'esim', iccid: profile!.iccid, status: 'inactive',
+      id: line.id, type: 'esim', iccid: profile!.iccid, status: 'inactive', planCode: null, lastPlanCode: null,
       esim: {
         smdpAddress: 'smdp.example.com', matchingId: profile!.matchingId,
         activationCode: `LPA:1$smdp.example.com$${profile!.matchingId}`,
@@ -77,7 +77,7 @@ describeEachStoreApp('lines', (get) => {
     clock.advance(6 * HOUR_MS);
     let body = await getAs(owner, `/api/v1/lines/${line.id}`);
     expect(body).toMatchObject({
-      status: 'active', planCode: 'HK-LOCAL-30D',
+      status: 'active', planCode: 'HK-LOCAL-30D', lastPlanCode: 'HK-LOCAL-30D',
       currentPeriod: { planCode: 'HK-LOCAL-30D', startsAt: new Date(first.startsAtMs).toISOString(), endsAt: new Date(first.endsAtMs).toISOString() },
       validUntil: new Date(first.endsAtMs).toISOString(),
       validityLeft: { seconds: 30 * 86_400 - 6 * 3600, days: 30 },
@@ -91,16 +91,16 @@ describeEachStoreApp('lines', (get) => {
     expect(second).toEqual({ startsAtMs: first.endsAtMs, endsAtMs: first.endsAtMs + 7 * DAY_MS });
     await tx(get().app, (t) => services().lines.addPeriod(t, { lineId: line.id, planCode: 'HK-LOCAL-7D', ...second, orderId: orderId() }));
     body = await getAs(owner, `/api/v1/lines/${line.id}`);
-    expect(body).toMatchObject({ status: 'active', planCode: 'HK-LOCAL-30D', validUntil: new Date(second.endsAtMs).toISOString(), validityLeft: { days: 37 } });
+    expect(body).toMatchObject({ status: 'active', planCode: 'HK-LOCAL-30D', lastPlanCode: 'HK-LOCAL-30D', validUntil: new Date(second.endsAtMs).toISOString(), validityLeft: { days: 37 } });
 
     clock.set(first.endsAtMs);
     body = await getAs(owner, `/api/v1/lines/${line.id}`);
-    expect(body).toMatchObject({ status: 'active', planCode: 'HK-LOCAL-7D', validityLeft: { seconds: 7 * 86_400, days: 7 } });
+    expect(body).toMatchObject({ status: 'active', planCode: 'HK-LOCAL-7D', lastPlanCode: 'HK-LOCAL-7D', validityLeft: { seconds: 7 * 86_400, days: 7 } });
 
     clock.set(second.endsAtMs);
     body = await getAs(owner, `/api/v1/lines/${line.id}`);
     expect(body).toMatchObject({
-      status: 'grace', planCode: null, currentPeriod: null, validUntil: null, validityLeft: { seconds: 0, days: 0 },
+      status: 'grace', planCode: null, lastPlanCode: 'HK-LOCAL-7D', currentPeriod: null, validUntil: null, validityLeft: { seconds: 0, days: 0 },
       graceEndsAt: new Date(second.endsAtMs + 3 * DAY_MS).toISOString(),
     });
     expect(await services().lines.currentPeriod(db(), line.id, clock.nowMs())).toBeUndefined();
@@ -109,6 +109,8 @@ describeEachStoreApp('lines', (get) => {
     expect(((await getAs(owner, '/api/v1/lines')) as { lines: Array<{ status: string }> }).lines[0]?.status).toBe('grace');
     clock.advance(1);
     expect(((await getAs(owner, '/api/v1/lines')) as { lines: Array<{ status: string }> }).lines[0]?.status).toBe('expired');
+    // Expired, the line still names the plan it last had, for "renew" to offer it again.
+    expect(await getAs(owner, `/api/v1/lines/${line.id}`)).toMatchObject({ status: 'expired', planCode: null, currentPeriod: null, lastPlanCode: 'HK-LOCAL-7D' });
 
     // Renewing after expiry starts now.
     const late = await services().lines.nextPeriodFor(db(), line.id, { atMs: clock.nowMs(), validityDays: 30 });

@@ -1,8 +1,11 @@
 import { beforeEach, expect, it } from 'vitest';
-import { DEMO_CLAIMABLE_SIMS, DEMO_ESIM_POOL_SIZE, type SmdpClient } from '../../../src/modules/provisioning/index.js';
+import { seedDemo } from '../../../src/app/seed.js';
+import { DEMO_CLAIMABLE_SIMS, DEMO_ESIM_POOL_SIZE, DEMO_PHYSICAL_STOCK_SIZE, type SmdpClient } from '../../../src/modules/provisioning/index.js';
 import { createProvisioningService } from '../../../src/modules/provisioning/index.js';
 import { isDomainError } from '../../../src/platform/errors.js';
+import { newClient, signUp } from '../../support/accounts.js';
 import { describeEachStoreApp } from '../../support/app.js';
+import { createOrder, payThroughGateway } from '../../support/orders.js';
 import { esimProfile, physicalSim, stock, tx } from '../lines/lines.fixtures.js';
 
 function codeOf(error: unknown): string | undefined {
@@ -106,10 +109,34 @@ describeEachStoreApp('SIM and eSIM inventory', (get) => {
   });
 
   it('seeds the demo inventory once', async () => {
-    expect(await provisioning().seedDemoInventory()).toEqual({ inserted: DEMO_CLAIMABLE_SIMS.length + DEMO_ESIM_POOL_SIZE, skipped: 0 });
-    expect(await provisioning().seedDemoInventory()).toEqual({ inserted: 0, skipped: DEMO_CLAIMABLE_SIMS.length + DEMO_ESIM_POOL_SIZE });
+    const total = DEMO_CLAIMABLE_SIMS.length + DEMO_ESIM_POOL_SIZE + DEMO_PHYSICAL_STOCK_SIZE;
+    expect(await provisioning().seedDemoInventory()).toEqual({ inserted: total, skipped: 0 });
+    expect(await provisioning().seedDemoInventory()).toEqual({ inserted: 0, skipped: total });
     expect(await provisioning().countSims(db(), 'esim', 'in_stock')).toBe(DEMO_ESIM_POOL_SIZE);
+    expect(await provisioning().countSims(db(), 'physical', 'in_stock')).toBe(DEMO_PHYSICAL_STOCK_SIZE);
+    expect(await provisioning().countSims(db(), 'physical', 'claimable')).toBe(DEMO_CLAIMABLE_SIMS.length);
     for (const sim of DEMO_CLAIMABLE_SIMS) expect(await provisioning().findClaimableSim(db(), sim.msisdn)).toMatchObject({ iccid: sim.iccid });
+  });
+
+  it('fulfils a SIM card order from the demo stock that seeding twice leaves as it was', async () => {
+    await seedDemo(get().app.roamline.services);
+    await seedDemo(get().app.roamline.services);
+    expect(await provisioning().countSims(db(), 'physical', 'in_stock')).toBe(DEMO_PHYSICAL_STOCK_SIZE);
+    const client = newClient(get().app);
+    await signUp(client);
+    const order = await createOrder(client, {
+      kind: 'new_sim', planCode: 'JP-DATA-7D', currency: 'HKD',
+      newSim: { type: 'physical', shippingAddress: { name: 'Li Wei', line1: '1 Queen’s Road', city: 'Hong Kong', country: 'HK' } },
+    });
+    expect(await payThroughGateway(get().app, order.id)).toBe(true);
+    const detail = (await client.get(`/api/v1/orders/${order.id}`)).json() as { status: string; lineId: string };
+    expect(detail.status).toBe('fulfilled');
+    const line = (await client.get(`/api/v1/lines/${detail.lineId}`)).json() as { type: string; iccid: string; msisdn: string };
+    expect(line).toMatchObject({ type: 'physical', msisdn: expect.stringMatching(/^\+8525200\d{4}$/) });
+    expect(await provisioning().findSim(db(), line.iccid)).toMatchObject({ status: 'assigned', lineId: detail.lineId });
+    expect(await provisioning().countSims(db(), 'physical', 'in_stock')).toBe(DEMO_PHYSICAL_STOCK_SIZE - 1);
+    // The claimable SIMs are for shops, never shipped.
+    expect(await provisioning().countSims(db(), 'physical', 'claimable')).toBe(DEMO_CLAIMABLE_SIMS.length);
   });
 
   it('keeps what the SM-DP+ answers when the download is confirmed', async () => {

@@ -90,6 +90,8 @@ export interface LineSummary {
   readonly status: LineStatus;
   readonly planCode: string | null;
   readonly currentPeriod: { readonly planCode: string; readonly startsAt: string; readonly endsAt: string } | null;
+  /** The plan of the current period or, once it has ended (grace, expired), of the last one. */
+  readonly lastPlanCode: string | null;
   readonly validUntil: string | null;
   readonly validityLeft: { readonly seconds: number; readonly days: number };
   readonly graceEndsAt: string | null;

@@ -7,7 +7,8 @@ import type { AutoRenewView, LineDetail } from '../api/types';
 import { formatDateTime, formatMoney, formatPeriod } from '../lib/format';
 import { useLocale } from '../lib/locale';
 import { ErrorNotice } from './ErrorNotice';
-import { methodLabel, safeActionUrl } from './PaymentForm';
+import { safeActionUrl } from './PaymentForm';
+import { offSessionMethods, savedLabel, type SavedMethodView } from './payments/model';
 import { Loading } from './Status';
 
 function NextCharge({ view }: { view: AutoRenewView }) {
@@ -31,7 +32,8 @@ export function AutoRenewPanel({ line }: { line: LineDetail }) {
   const { t, locale } = useLocale();
   const client = useQueryClient();
   const current = useAutoRenew(line.id);
-  const methods = usePaymentMethods().data ?? [];
+  // Only a method the provider lets us charge while the traveller is away can renew the line.
+  const methods = offSessionMethods((usePaymentMethods().data ?? []) as readonly SavedMethodView[]);
   const [methodId, setMethodId] = useState<string>('');
   const [preview, setPreview] = useState<AutoRenewView | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -52,7 +54,8 @@ export function AutoRenewPanel({ line }: { line: LineDetail }) {
     client.setQueryData(keys.autoRenew(line.id), view);
     setPreview(null);
   };
-  const chosenMethod = methodId || current.data?.paymentMethod?.id || methods[0]?.id || '';
+  const currentId = current.data?.paymentMethod?.id;
+  const chosenMethod = methodId || (methods.some((m) => m.id === currentId) ? currentId : methods[0]?.id) || '';
   const review = () => run(async () => {
     setPreview(await api<AutoRenewView>('PUT', path, { body: { enabled: true, confirm: false, ...(chosenMethod ? { paymentMethodId: chosenMethod } : {}) } }));
   });
@@ -73,7 +76,7 @@ export function AutoRenewPanel({ line }: { line: LineDetail }) {
       {view.enabled ? (
         <>
           <p className="notice notice-success" role="status">
-            {view.paymentMethod === null ? t('autoRenew.on') : t('autoRenew.onWith', { card: methodLabel(view.paymentMethod) })}
+            {view.paymentMethod === null ? t('autoRenew.on') : t('autoRenew.onWith', { card: savedLabel(view.paymentMethod) })}
           </p>
           <NextCharge view={view} />
           {view.renewal !== null && view.renewal.failures > 0 ? (
@@ -89,7 +92,7 @@ export function AutoRenewPanel({ line }: { line: LineDetail }) {
         <>
           <p>{t('autoRenew.previewLead')}</p>
           <NextCharge view={preview} />
-          {preview.paymentMethod === null ? null : <p className="muted">{t('autoRenew.chargedTo', { card: methodLabel(preview.paymentMethod) })}</p>}
+          {preview.paymentMethod === null ? null : <p className="muted">{t('autoRenew.chargedTo', { card: savedLabel(preview.paymentMethod) })}</p>}
           <div className="actions">
             <button type="button" className="button primary" disabled={busy} onClick={() => void confirm(preview)}>{t('autoRenew.confirm')}</button>
             <button type="button" className="button" disabled={busy} onClick={() => setPreview(null)}>{t('autoRenew.cancel')}</button>
@@ -99,14 +102,14 @@ export function AutoRenewPanel({ line }: { line: LineDetail }) {
         <>
           <p className="muted">{view.disabledReason === 'expired' ? t('autoRenew.offExpired') : t('autoRenew.off')}</p>
           {methods.length === 0 ? (
-            <p className="hint">{t('autoRenew.needsCard')} <Link to={`/checkout?line=${encodeURIComponent(line.id)}${line.planCode === null ? '' : `&plan=${encodeURIComponent(line.planCode)}`}`}>{t('lines.renew')}</Link></p>
+            <p className="hint">{t('autoRenew.noOffSessionMethod')} <Link to="/account">{t('autoRenew.addMethod')}</Link></p>
           ) : (
             <>
               {methods.length > 1 ? (
                 <div className="field">
                   <label htmlFor="auto-renew-method">{t('autoRenew.card')}</label>
                   <select id="auto-renew-method" value={chosenMethod} onChange={(event) => setMethodId(event.target.value)}>
-                    {methods.map((m) => <option key={m.id} value={m.id}>{methodLabel(m)}</option>)}
+                    {methods.map((m) => <option key={m.id} value={m.id}>{savedLabel(m)}</option>)}
                   </select>
                 </div>
               ) : null}

@@ -29,14 +29,15 @@ interface SelectFieldProps {
   readonly options: ReadonlyArray<{ readonly value: string; readonly label: string }>;
   readonly hint?: string;
   readonly name?: string;
+  readonly autoComplete?: string;
 }
 
-export function SelectField({ label, value, onChange, options, hint, name }: SelectFieldProps) {
+export function SelectField({ label, value, onChange, options, hint, name, autoComplete }: SelectFieldProps) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} name={name} value={value} onChange={(event) => onChange(event.target.value)} aria-describedby={hint === undefined ? undefined : `${id}-hint`}>
+      <select id={id} name={name} autoComplete={autoComplete} value={value} onChange={(event) => onChange(event.target.value)} aria-describedby={hint === undefined ? undefined : `${id}-hint`}>
         {options.map((option) => <option key={option.value} value={option.value}>{option.label}</option>)}
       </select>
       {hint === undefined ? null : <p className="hint" id={`${id}-hint`}>{hint}</p>}

@@ -54,13 +54,20 @@ export function AllowanceBars({ line }: { line: LineDetail }) {
   );
 }
 
-/** "Renew" with the line's plan, or "Choose a plan" for a line that never had one. */
+/**
+ * "Renew" with the line's plan; once that has ended (grace, expired), "Renew <plan>" with the last
+ * plan while it can still be ordered; "Choose a plan" otherwise and for a line that never had one.
+ */
 export function RenewLink({ line }: { line: LineSummary }) {
-  const { t } = useLocale();
-  if (line.planCode === null) {
-    return <Link className="button primary" to={`/plans?line=${encodeURIComponent(line.id)}`}>{t('checkout.choosePlan')}</Link>;
+  const { t, pick } = useLocale();
+  const lastPlan = usePlan(line.planCode === null ? line.lastPlanCode ?? undefined : undefined);
+  const renewTo = (code: string) => `/checkout?line=${encodeURIComponent(line.id)}&plan=${encodeURIComponent(code)}`;
+  if (line.planCode !== null) return <Link className="button primary" to={renewTo(line.planCode)}>{t('lines.renew')}</Link>;
+  const last = lastPlan.data;
+  if (last !== undefined && last.availability.orderable) {
+    return <Link className="button primary" to={renewTo(last.code)}>{t('lines.renewPlan', { plan: pick(last.texts.name) })}</Link>;
   }
-  return <Link className="button primary" to={`/checkout?line=${encodeURIComponent(line.id)}&plan=${encodeURIComponent(line.planCode)}`}>{t('lines.renew')}</Link>;
+  return <Link className="button primary" to={`/plans?line=${encodeURIComponent(line.id)}`}>{t('checkout.choosePlan')}</Link>;
 }
 
 /** One line on the dashboard: number, plan, status, days left, bars, and renewal. */

@@ -4,9 +4,10 @@ import { useNavigate } from 'react-router';
 import { api, newIdempotencyKey } from '../api/client';
 import { keys, usePaymentMethods } from '../api/queries';
 import { isApiError } from '../api/client';
-import type { PaymentMethodView, PaymentView } from '../api/types';
+import type { PaymentView } from '../api/types';
 import { useLocale } from '../lib/locale';
 import { ErrorNotice } from './ErrorNotice';
+import { savedLabel, savedMethodsOf, type SavedMethodView } from './payments/model';
 
 /** The sandbox provider's test cards (npm start pays with these; nothing real is charged). */
 export const SANDBOX_CARDS = [
@@ -22,13 +23,10 @@ export function safeActionUrl(url: string | undefined): string | undefined {
   return (url.startsWith('/') && !url.startsWith('//')) || /^https?:\/\//i.test(url) ? url : undefined;
 }
 
-export function methodLabel(method: Pick<PaymentMethodView, 'brand' | 'last4' | 'expMonth' | 'expYear'>): string {
-  return `${method.brand.toUpperCase()} •••• ${method.last4} (${String(method.expMonth).padStart(2, '0')}/${String(method.expYear).slice(-2)})`;
-}
-
 /**
- * Pays an order: a saved method or one of the sandbox's test cards. A provider step (3-D Secure)
- * opens the provider's page, which returns to the order's status page.
+ * Pays an order with the sandbox: a method saved with it or one of its test cards (methods saved
+ * with the other providers are in `ProviderPayment`). A provider step (3-D Secure) opens the
+ * provider's page, which returns to the order's status page.
  */
 export function PaymentForm({ orderId, totalText, beforePay, disabled, onFailure }: {
   orderId?: string; totalText: string; beforePay?: () => Promise<string>; disabled?: boolean; onFailure?: (error: unknown) => void;
@@ -36,7 +34,8 @@ export function PaymentForm({ orderId, totalText, beforePay, disabled, onFailure
   const { t } = useLocale();
   const navigate = useNavigate();
   const client = useQueryClient();
-  const saved = usePaymentMethods().data ?? [];
+  // Every choice here is paid as `method: 'sandbox'`: only the sandbox's own saved methods.
+  const saved = savedMethodsOf((usePaymentMethods().data ?? []) as readonly SavedMethodView[], 'sandbox', 'sandbox');
   const [choice, setChoice] = useState<string>('card:pm_sandbox_visa');
   const [save, setSave] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -82,7 +81,7 @@ export function PaymentForm({ orderId, totalText, beforePay, disabled, onFailure
         {saved.map((method) => (
           <label key={method.id} className="radio">
             <input type="radio" name="method" value={`saved:${method.id}`} checked={choice === `saved:${method.id}`} onChange={() => setChoice(`saved:${method.id}`)} />
-            {t('pay.savedCard', { card: methodLabel(method) })}
+            {t('pay.savedCard', { card: savedLabel(method) })}
           </label>
         ))}
         {SANDBOX_CARDS.map((card) => (

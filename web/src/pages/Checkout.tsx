@@ -1,15 +1,16 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, isApiError, newIdempotencyKey } from '../api/client';
 import { useLine, useMe, usePlan } from '../api/queries';
 import type { OrderView, PlanView, QuoteView, ShippingAddress } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { Field } from '../components/Field';
+import { Field, SelectField } from '../components/Field';
 import { PaymentForm } from '../components/PaymentForm';
 import { ProviderPayment } from '../components/payments/ProviderPayment';
 import { PlanFacts } from '../components/PlanFacts';
 import { PriceSummary } from '../components/PriceSummary';
 import { Loading } from '../components/Status';
+import { countryOptions, defaultCountry } from '../lib/countries';
 import { formatMoney } from '../lib/format';
 import { useLocale } from '../lib/locale';
 import { preferredCurrency, priceIn } from '../lib/plans';
@@ -18,7 +19,8 @@ type SimType = 'esim' | 'physical';
 const EMPTY_ADDRESS: ShippingAddress = { name: '', line1: '', line2: '', city: '', region: '', postalCode: '', country: '' };
 
 function AddressFields({ value, onChange }: { value: ShippingAddress; onChange: (next: ShippingAddress) => void }) {
-  const { t } = useLocale();
+  const { t, locale } = useLocale();
+  const countries = useMemo(() => countryOptions(locale), [locale]);
   const field = (key: keyof ShippingAddress, autoComplete: string, required = true) => (
     <Field label={required ? t(`address.${key}`) : t('common.optional', { label: t(`address.${key}`) })} name={key} autoComplete={autoComplete} required={required}
       value={value[key] ?? ''} onChange={(event) => onChange({ ...value, [key]: event.target.value })} />
@@ -32,8 +34,8 @@ function AddressFields({ value, onChange }: { value: ShippingAddress; onChange: 
       {field('city', 'shipping address-level2')}
       {field('region', 'shipping address-level1', false)}
       {field('postalCode', 'shipping postal-code', false)}
-      <Field label={t('address.country')} hint={t('address.countryHint')} name="country" autoComplete="shipping country" required maxLength={2}
-        value={value.country} onChange={(event) => onChange({ ...value, country: event.target.value.toUpperCase() })} />
+      <SelectField label={t('address.country')} name="country" autoComplete="shipping country" options={countries}
+        value={value.country} onChange={(country) => onChange({ ...value, country })} />
     </fieldset>
   );
 }
@@ -49,7 +51,7 @@ function CheckoutForm({ plan, lineId, currency }: { plan: PlanView; lineId: stri
   const me = useMe().data;
   const line = useLine(lineId);
   const [simType, setSimType] = useState<SimType>('esim');
-  const [address, setAddress] = useState<ShippingAddress>(EMPTY_ADDRESS);
+  const [address, setAddress] = useState<ShippingAddress>(() => ({ ...EMPTY_ADDRESS, country: defaultCountry(locale) }));
   const [contact, setContact] = useState(me?.email ?? me?.phone ?? '');
   const [promotion, setPromotion] = useState('');
   const [appliedPromotion, setAppliedPromotion] = useState('');

@@ -8,7 +8,7 @@ import { useLocale } from '../../lib/locale';
 import { ErrorNotice } from '../ErrorNotice';
 import { safeActionUrl } from '../PaymentForm';
 import { SetupNotice, useReturningSetup } from './ReturningSetup';
-import { QR_METHODS, isMobileScreen, savedLabel, suitsDevice, usePaymentOptions, type SavedMethodView, type SetupView } from './model';
+import { QR_METHODS, isMobileScreen, savedLabel, savedMethodsOf, suitsDevice, usePaymentOptions, type SavedMethodView, type SetupView } from './model';
 
 interface Choice {
   readonly key: string;
@@ -46,7 +46,7 @@ export function ProviderPayment({ orderId, totalText, beforePay, disabled }: {
     if (option.flow !== 'saved_only') {
       return [{ key: option.method, label: name, body: { method: option.method, ...(option.token !== undefined ? { paymentMethodToken: option.token } : {}) } }];
     }
-    return saved.filter((m) => m.provider === option.provider && (m.method ?? option.method) === option.method)
+    return savedMethodsOf(saved, option.provider, option.method)
       .map((m) => ({ key: `saved:${m.id}`, label: t('pay.savedCard', { card: savedLabel(m) }), body: { method: option.method, paymentMethodId: m.id } }));
   });
   const cardProviders = [...new Set(real.filter((o) => o.flow === 'saved_only').map((o) => o.provider))]

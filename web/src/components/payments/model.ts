@@ -35,6 +35,16 @@ export interface SetupView {
   readonly paymentMethodId?: string;
 }
 
+/** The saved methods of `provider` that charge `method` (one saved before methods were recorded counts as the provider's). */
+export function savedMethodsOf(saved: readonly SavedMethodView[], provider: string, method: string): SavedMethodView[] {
+  return saved.filter((m) => m.provider === provider && (m.method ?? method) === method);
+}
+
+/** The saved methods that can be charged while the customer is away: the only ones auto-renew takes. */
+export function offSessionMethods(saved: readonly SavedMethodView[]): SavedMethodView[] {
+  return saved.filter((m) => m.offSession === true);
+}
+
 /** Methods whose provider step is a QR code for the wallet app to scan. */
 export const QR_METHODS: ReadonlySet<string> = new Set(['alipay_qr', 'wechatpay_native']);
 
