@@ -37,6 +37,13 @@ export function createServices(ctx: PlatformContext, overrides: ServiceOverrides
   const orders = createOrdersService({ ...ctx, accounts, catalog, lines, balances, notifications }, { orderTtlMs: ctx.config.orderTtlMs, hasOpenPayment });
   const payments = createPaymentsService(ctx, overrides.orderGateway ?? orders.gateway, overrides.payments);
   const renewals = createRenewalsService({ ...ctx, accounts, catalog, lines, orders, payments, notifications });
+  // A customer whose auto-renew switches to a plan agreed to its price: they are told of its changes
+  // like its subscribers (and, if they agreed before a change was scheduled, pay like them).
+  catalog.addPlanHolderSource({
+    name: 'auto_renew',
+    list: async (executor, planCode, page) => (await renewals.listPoliciesOfPlan(executor, planCode, page))
+      .map((p) => ({ lineId: p.lineId, customerId: p.customerId, agreedAtMs: p.confirmedAtMs })),
+  });
   const usage = createUsageService({
     ...ctx,
     lines: linesForUsage,

@@ -29,7 +29,7 @@ export interface PlanSearch {
 export function toPriceVersion(row: PlanPriceRow): PriceVersion {
   return {
     id: row.id, currency: requireCurrency(row.currency), amountMinor: row.amount_minor,
-    effectiveAtMs: row.effective_at, subscriberEffectiveAtMs: row.subscriber_effective_at,
+    effectiveAtMs: row.effective_at, subscriberEffectiveAtMs: row.subscriber_effective_at, scheduledAtMs: row.created_at,
   };
 }
 

@@ -74,9 +74,9 @@ describe('price versions', () => {
   const T1 = T0 + 40 * DAY_MS;
   const T2 = T1 + 30 * DAY_MS;
   const versions: PriceVersion[] = [
-    { id: 'prc_1', currency: 'HKD', amountMinor: 9800, effectiveAtMs: T0, subscriberEffectiveAtMs: T0 },
-    { id: 'prc_2', currency: 'USD', amountMinor: 1250, effectiveAtMs: T0, subscriberEffectiveAtMs: T0 },
-    { id: 'prc_3', currency: 'HKD', amountMinor: 10_800, effectiveAtMs: T1, subscriberEffectiveAtMs: T2 },
+    { id: 'prc_1', currency: 'HKD', amountMinor: 9800, effectiveAtMs: T0, subscriberEffectiveAtMs: T0, scheduledAtMs: T0 },
+    { id: 'prc_2', currency: 'USD', amountMinor: 1250, effectiveAtMs: T0, subscriberEffectiveAtMs: T0, scheduledAtMs: T0 },
+    { id: 'prc_3', currency: 'HKD', amountMinor: 10_800, effectiveAtMs: T1, subscriberEffectiveAtMs: T2, scheduledAtMs: T0 + DAY_MS },
   ];
   const price = (currency: Currency, atMs: number, existingSubscriber: boolean, subscribedAtMs?: number) =>
     selectPrice(versions, currency, { atMs, existingSubscriber, ...(subscribedAtMs === undefined ? {} : { subscribedAtMs }) })?.amountMinor;
@@ -99,6 +99,16 @@ describe('price versions', () => {
   it('does not lower the renewal of someone who bought at the new price', () => {
     expect(price('HKD', T1 + DAY_MS, true, T1 + 1)).toBe(10_800);
     expect(price('HKD', T1 + DAY_MS, true, T1 - 1)).toBe(9800);
+  });
+
+  it('keeps someone who agreed to a new order before a change was scheduled on the old price until the stated date', () => {
+    const agreed = (atMs: number, agreedAtMs: number) => selectPrice(versions, 'HKD', { atMs, existingSubscriber: false, agreedAtMs })?.amountMinor;
+    expect(agreed(T1, T0)).toBe(9800);
+    expect(agreed(T2 - 1, T0 + DAY_MS - 1)).toBe(9800);
+    expect(agreed(T2, T0)).toBe(10_800);
+    // Agreed once the change was known: the new-order price, from its effective date.
+    expect(agreed(T1, T0 + DAY_MS)).toBe(10_800);
+    expect(agreed(T1 - 1, T0 + DAY_MS)).toBe(9800);
   });
 
   it('lists current and announced prices', () => {

@@ -73,6 +73,8 @@ export interface PriceVersion {
   readonly amountMinor: number;
   readonly effectiveAtMs: number;
   readonly subscriberEffectiveAtMs: number;
+  /** When the version was recorded (the price change scheduled), epoch ms. */
+  readonly scheduledAtMs: number;
 }
 
 export interface Plan {
@@ -136,13 +138,20 @@ export interface PriceSelection {
    * it, so a renewal never costs less than the purchase did just because notice is still running.
    */
   readonly subscribedAtMs?: number;
+  /**
+   * For a new order the customer agreed to in advance (an auto-renew that switches plans, confirmed
+   * at this instant): a version scheduled after that reaches them only from its
+   * `subscriberEffectiveAtMs`, as it does subscribers, since they are told of it like subscribers.
+   */
+  readonly agreedAtMs?: number;
 }
 
 /**
  * The price version that applies: for a new order, the latest whose `effectiveAtMs` ≤ `atMs`; for
  * an existing subscriber's renewal, the latest whose `subscriberEffectiveAtMs` ≤ `atMs` (or whose
- * `effectiveAtMs` ≤ `subscribedAtMs`). Versions of one currency are ordered the same way by both
- * dates (`schedulePriceChange` keeps it so), so "latest" is by `effectiveAtMs`.
+ * `effectiveAtMs` ≤ `subscribedAtMs`); for a new order agreed to at `agreedAtMs`, versions scheduled
+ * after that count from their `subscriberEffectiveAtMs`. Versions of one currency are ordered the
+ * same way by both dates (`schedulePriceChange` keeps it so), so "latest" is by `effectiveAtMs`.
  */
 export function selectPrice(versions: readonly PriceVersion[], currency: Currency, selection: PriceSelection): PriceVersion | undefined {
   let best: PriceVersion | undefined;
@@ -151,7 +160,8 @@ export function selectPrice(versions: readonly PriceVersion[], currency: Currenc
     const applies = selection.existingSubscriber
       ? version.subscriberEffectiveAtMs <= selection.atMs
         || (selection.subscribedAtMs !== undefined && version.effectiveAtMs <= selection.subscribedAtMs)
-      : version.effectiveAtMs <= selection.atMs;
+      : version.effectiveAtMs <= selection.atMs
+        && (selection.agreedAtMs === undefined || version.scheduledAtMs <= selection.agreedAtMs || version.subscriberEffectiveAtMs <= selection.atMs);
     if (applies && (best === undefined || version.effectiveAtMs > best.effectiveAtMs)) best = version;
   }
   return best;

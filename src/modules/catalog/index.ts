@@ -42,6 +42,9 @@ import { createPriceChangesService, type PriceNoticeDeps, type PriceNoticeOption
  *   by e-mail and/or SMS in their language, once per customer and change (recorded with the time
  *   they were told), in bounded pages; running it twice tells nobody twice. Customers who buy the
  *   plan at the old price after that are told when their period is added (`onPeriodsAdded`).
+ * - `addPlanHolderSource({ name, list })` adds customers the notice job also tells, after the lines
+ *   holding the plan, except those who agreed to the plan's price once the change was scheduled
+ *   (`agreedAtMs`): src/app/services.ts adds the auto-renew policies that switch lines to the plan.
  * - `listPriceChanges(planCode)` → the plan's price changes, newest first, with how many were told.
  * - `defineZone`, `definePlan`, `retirePlan(code, atMs?)` for staff and the seed (`catalog.definition_invalid`,
  *   `catalog.code_taken`, `catalog.zone_not_found`, `catalog.retirement_invalid`).
@@ -96,7 +99,8 @@ export type { PlanDefinition, ZoneDefinition } from './catalog.definitions.js';
 export type { PlanSearch } from './catalog.service.js';
 export {
   PRICE_NOTICE_JOB,
-  type PriceChange, type PriceChangeRequest, type PriceChangeScheduled, type PriceNoticeDeps, type PriceNoticeOptions,
+  type PlanHolderEntry, type PlanHolderSource, type PriceChange, type PriceChangeRequest, type PriceChangeScheduled, type PriceNoticeDeps,
+  type PriceNoticeOptions,
 } from './price-changes.service.js';
 export { PROMOTION_KINDS, discountFor, type Promotion, type PromotionBenefit, type PromotionDefinition, type PromotionKind } from './promotions.js';
 export type { PromotionCheck, PromotionCheckInput, RedeemInput, Redemption } from './promotions.service.js';

@@ -56,6 +56,28 @@ export interface PriceNoticeDeps {
   readonly notifications: Pick<NotificationsService, 'queueMany'>;
 }
 
+/** One line whose customer a plan's price changes concern, as a holder source lists it. */
+export interface PlanHolderEntry {
+  readonly lineId: string;
+  readonly customerId: string;
+  /**
+   * When the customer agreed to the plan's price, if that matters: a change scheduled at or before
+   * then was already known to them, so they are not told of it. Absent: told of every change.
+   */
+  readonly agreedAtMs?: number;
+}
+
+/**
+ * Customers a plan's price changes concern beyond the lines holding it (the auto-renew policies that
+ * switch to the plan), registered by another module with `addPlanHolderSource`. `list` returns a
+ * page in line order after the line id `after`, read with the notice job's transaction; `name` is
+ * stable, since follow-up jobs carry it.
+ */
+export interface PlanHolderSource {
+  readonly name: string;
+  list(executor: Executor, planCode: string, page: { readonly limit: number; readonly after?: string }): Promise<readonly PlanHolderEntry[]>;
+}
+
 export interface PriceNoticeOptions {
   /** Lines read per page, one transaction each (default 200). */
   readonly pageSize?: number;
@@ -63,15 +85,26 @@ export interface PriceNoticeOptions {
   readonly pagesPerRun?: number;
 }
 
-/** `catalog.price_change_notices {priceChangeId, after?}`: tells a plan's subscribers of a change. */
+/**
+ * `catalog.price_change_notices {priceChangeId, source?, after?}`: tells a plan's subscribers of a
+ * change, from the holder source `source` (default: the lines holding the plan) on.
+ */
 export const PRICE_NOTICE_JOB = 'catalog.price_change_notices';
 
-const MAX_PRICE_CHANGES = 200;
+/** The first holder source of every notice job: the lines holding the plan. */
+const LINE_HOLDERS = 'lines';
 
-function parsePayload(payload: unknown): { priceChangeId: string; after?: string } {
-  const value = payload as { priceChangeId?: unknown; after?: unknown } | null;
+const MAX_PRICE_CHANGES = 200;
+const MAX_HOLDER_SOURCES = 8;
+
+function parsePayload(payload: unknown): { priceChangeId: string; source?: string; after?: string } {
+  const value = payload as { priceChangeId?: unknown; source?: unknown; after?: unknown } | null;
   assert(typeof value?.priceChangeId === 'string', `${PRICE_NOTICE_JOB} needs a priceChangeId`);
-  return { priceChangeId: value.priceChangeId, ...(typeof value.after === 'string' ? { after: value.after } : {}) };
+  return {
+    priceChangeId: value.priceChangeId,
+    ...(typeof value.source === 'string' ? { source: value.source } : {}),
+    ...(typeof value.after === 'string' ? { after: value.after } : {}),
+  };
 }
 
 /**
@@ -86,6 +119,17 @@ export function createPriceChangesService(ctx: PlatformContext, plans: PlansServ
   const pagesPerRun = options.pagesPerRun ?? 50;
   assert(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 1000, 'pageSize is 1..1000');
   assert(Number.isInteger(pagesPerRun) && pagesPerRun >= 1, 'pagesPerRun is at least 1');
+  const holderSources: PlanHolderSource[] = [];
+
+  /**
+   * Adds a source of customers to tell of every price change, after the lines holding the plan
+   * (late-bound: the modules that know them are created after the catalog).
+   */
+  function addPlanHolderSource(source: PlanHolderSource): void {
+    assert(source.name !== LINE_HOLDERS && holderSources.every((s) => s.name !== source.name), `holder source ${source.name} is added once`);
+    assert(holderSources.length < MAX_HOLDER_SOURCES, `at most ${MAX_HOLDER_SOURCES} holder sources`);
+    holderSources.push(source);
+  }
 
   async function viewsOf(executor: Executor, rows: readonly PriceChangeRow[]): Promise<PriceChange[]> {
     const prices = await listPriceRowsOfChanges(executor, rows.map((r) => r.id));
@@ -181,10 +225,18 @@ export function createPriceChangesService(ctx: PlatformContext, plans: PlansServ
     return fresh.size;
   }
 
+  function lineHolders(noticeDeps: PriceNoticeDeps): PlanHolderSource {
+    return {
+      name: LINE_HOLDERS,
+      list: (executor, planCode, page) => noticeDeps.lines.listPlanHolders(executor, planCode, { atMs: clock.nowMs(), ...page }),
+    };
+  }
+
   /**
-   * The notice job: pages through the lines holding the plan (one transaction per page), telling
-   * each customer once. After `pagesPerRun` pages, or when the worker stops, it queues a follow-up
-   * job from where it is. Running it twice, or a worker dying midway, tells nobody twice.
+   * The notice job: pages through the lines holding the plan, then through each added holder source
+   * (one transaction per page), telling each customer once. After `pagesPerRun` pages, or when the
+   * worker stops, it queues a follow-up job from where it is. Running it twice, or a worker dying
+   * midway, tells nobody twice.
    */
   async function sendPriceNotices(noticeDeps: PriceNoticeDeps, job: Job): Promise<void> {
     const payload = parsePayload(job.payload);
@@ -193,19 +245,37 @@ export function createPriceChangesService(ctx: PlatformContext, plans: PlansServ
       log.warn({ priceChangeId: payload.priceChangeId }, 'price change notice job for an unknown change');
       return;
     }
+    const sources = [lineHolders(noticeDeps), ...holderSources];
+    let index = sources.findIndex((s) => s.name === (payload.source ?? LINE_HOLDERS));
+    if (index < 0) {
+      log.warn({ priceChangeId: row.id, source: payload.source }, 'price change notice job for an unknown holder source');
+      return;
+    }
     const change = await noticeableChange(db, row);
     let after = payload.after;
     for (let page = 1; ; page += 1) {
       const more = await inTransaction(db, async (tx) => {
-        const holders = await noticeDeps.lines.listPlanHolders(tx, change.plan.code, { atMs: clock.nowMs(), limit: pageSize, ...(after === undefined ? {} : { after }) });
-        await tellCustomers(tx, noticeDeps, change, [...new Set(holders.map((h) => h.customerId))]);
+        const source = sources[index];
+        assert(source !== undefined, 'the notice job is inside its sources');
+        const holders = await source.list(tx, change.plan.code, { limit: pageSize, ...(after === undefined ? {} : { after }) });
+        // Someone who agreed to the plan's price once this change was scheduled was shown the new price then.
+        const concerned = holders.filter((h) => h.agreedAtMs === undefined || h.agreedAtMs < row.created_at);
+        await tellCustomers(tx, noticeDeps, change, [...new Set(concerned.map((h) => h.customerId))]);
         after = holders.at(-1)?.lineId ?? after;
-        const full = holders.length === pageSize;
-        if (full && (page >= pagesPerRun || job.signal?.aborted === true)) {
-          await enqueueJob(tx, ids, clock, { kind: PRICE_NOTICE_JOB, payload: { priceChangeId: change.id, after }, dedupeKey: `${PRICE_NOTICE_JOB}:${change.id}:${after}` });
+        if (holders.length < pageSize) {
+          index += 1;
+          after = undefined;
+        }
+        const next = sources[index];
+        if (next === undefined) return false;
+        if (page >= pagesPerRun || job.signal?.aborted === true) {
+          await enqueueJob(tx, ids, clock, {
+            kind: PRICE_NOTICE_JOB, payload: { priceChangeId: change.id, source: next.name, ...(after === undefined ? {} : { after }) },
+            dedupeKey: `${PRICE_NOTICE_JOB}:${change.id}:${next.name}:${after ?? ''}`,
+          });
           return false;
         }
-        return full;
+        return true;
       });
       if (!more) return;
     }
@@ -234,6 +304,7 @@ export function createPriceChangesService(ctx: PlatformContext, plans: PlansServ
   return {
     schedulePriceChange,
     listPriceChanges,
+    addPlanHolderSource,
     jobHandlers,
     /** The lines module's `PeriodsAddedListener` (wired in src/app/services.ts); does nothing without notice deps. */
     onPeriodsAdded: (tx: Tx, periods: readonly Period[]): Promise<void> => (deps === undefined ? Promise.resolve() : onPeriodsAdded(deps, tx, periods)),

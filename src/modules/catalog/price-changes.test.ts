@@ -6,7 +6,7 @@ import { noticeParams, priceNoticesTo, subscriberSteps, type NoticeableChange } 
 
 const T0 = Date.UTC(2026, 10, 27, 9, 0, 0);
 const version = (id: string, currency: PriceVersion['currency'], amountMinor: number, effectiveAtMs: number, subscriberEffectiveAtMs = effectiveAtMs): PriceVersion =>
-  ({ id, currency, amountMinor, effectiveAtMs, subscriberEffectiveAtMs });
+  ({ id, currency, amountMinor, effectiveAtMs, subscriberEffectiveAtMs, scheduledAtMs: T0 });
 
 const name = { en: 'Japan 7 days', 'zh-CN': '日本 7 天', 'zh-TW': '日本 7 天' };
 const planWith = (prices: PriceVersion[]): Plan => ({ code: 'JP-7D', texts: { name, description: name, terms: name }, prices } as unknown as Plan);

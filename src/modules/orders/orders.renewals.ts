@@ -23,6 +23,12 @@ export interface RenewalOrderRequest {
   readonly customerId: string;
   readonly planCode: string;
   readonly currency: Currency;
+  /**
+   * When the customer confirmed this renewal and its price (the auto-renew policy). A switch to
+   * another plan whose price change was scheduled after that pays the old price until the change's
+   * stated date, as the plan's subscribers do: the customer is told of it like them.
+   */
+  readonly confirmedAtMs: number;
   /** Until when the order may be paid (by hand, after automatic attempts failed). */
   readonly expiresAtMs: number;
 }
@@ -72,10 +78,12 @@ export const MAX_RENEWAL_ORDERS = 2000;
 /**
  * The price of renewing the line with `plan` at `atMs`: the existing-subscriber price when the
  * line already has this plan (so a price change reaches it only from the date its subscribers were
- * told), the new-order price otherwise; tax is contained in it (prices are tax-inclusive).
+ * told), the new-order price otherwise, except that a change scheduled after the customer confirmed
+ * the switch at `confirmedAtMs` reaches it only from that same date; tax is contained in it (prices
+ * are tax-inclusive).
  */
 export function priceRenewal(
-  plan: Plan, state: LineRenewalState, currency: Currency, atMs: number, taxRateBasisPoints: number,
+  plan: Plan, state: LineRenewalState, currency: Currency, atMs: number, taxRateBasisPoints: number, confirmedAtMs: number,
 ): RenewalPrice | DomainError {
   if (plan.kind !== 'base' || plan.validityDays === null) return ordersErrors.planKindMismatch('base');
   const latest = state.latest;
@@ -84,9 +92,9 @@ export function priceRenewal(
     const why = unavailabilityAt(plan, atMs);
     if (why !== undefined) return new DomainError('catalog.plan_not_available', `The plan ${plan.code} cannot be ordered now (${why})`, { planCode: plan.code, reason: why });
   }
-  const version = selectPrice(plan.prices, currency, {
-    atMs, existingSubscriber, ...(existingSubscriber && latest !== undefined ? { subscribedAtMs: latest.createdAtMs } : {}),
-  });
+  const version = selectPrice(plan.prices, currency, existingSubscriber
+    ? { atMs, existingSubscriber, ...(latest !== undefined ? { subscribedAtMs: latest.createdAtMs } : {}) }
+    : { atMs, existingSubscriber, agreedAtMs: confirmedAtMs });
   if (version === undefined) return new DomainError('catalog.currency_not_offered', `The plan ${plan.code} is not sold in ${currency}`, { planCode: plan.code, currency });
   const period = nextPeriod({ periods: latest === undefined ? [] : [latest], atMs, validityDays: plan.validityDays });
   const breakdown = priceBreakdown({ listPriceMinor: version.amountMinor, discountMinor: 0, feesMinor: 0, taxOf: (total) => taxIncluded(total, taxRateBasisPoints) });
@@ -123,7 +131,7 @@ export function createRenewalOrders(deps: OrdersDeps, options: OrdersOptions) {
     if (state === undefined || state.line.customerId !== request.customerId) throw new NotFoundError('line');
     const plan = await catalog.getPlan(request.planCode, executor);
     const customer = await accounts.profile.getCustomer(request.customerId, executor);
-    const price = priceRenewal(plan, state, request.currency, atMs, catalog.taxRateBasisPoints(taxCountryOf(customer)));
+    const price = priceRenewal(plan, state, request.currency, atMs, catalog.taxRateBasisPoints(taxCountryOf(customer)), request.confirmedAtMs);
     if (price instanceof DomainError) throw price;
     return price;
   }
@@ -163,7 +171,7 @@ export function createRenewalOrders(deps: OrdersDeps, options: OrdersOptions) {
       if (plan === undefined) return { ok: false, error: new DomainError('catalog.plan_not_found', `No plan ${request.planCode}`, { planCode: request.planCode }) };
       assert(isCurrency(request.currency), 'a renewal is in a supported currency');
       const taxRate = catalog.taxRateBasisPoints(taxCountryOf(customer));
-      const price = priceRenewal(plan, state, request.currency, nowMs, taxRate);
+      const price = priceRenewal(plan, state, request.currency, nowMs, taxRate, request.confirmedAtMs);
       if (price instanceof DomainError) return { ok: false, error: price };
       const row = orderRow(request, price, customer, taxRate, nowMs);
       rows.push(row);

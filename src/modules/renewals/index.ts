@@ -5,12 +5,17 @@
  *
  * - `createRenewalsService(deps, options?)`: `getAutoRenew` / `setAutoRenew` (the API), `runDue`
  *   (the worker's sweep), `jobHandlers` (`renewals.sweep`, `renewals.remind`) and `recurringJobs`.
+ * - `listPoliciesOfPlan(executor, planCode, { limit?, after? })`: the enabled policies naming a plan
+ *   (line id, customer id, `confirmedAtMs`), in line order, at most 1000 a page: the catalog tells
+ *   these customers of the plan's price changes (wired in src/app/services.ts).
  * - Guarantees: at most one renewal per line and period (unique `(line_id, period_end_at)`, one order
  *   per attempt, and the payment and period guards below it), whatever runs twice or dies midway.
  *
  * Errors: see `renewals.service.ts`.
  */
-export { createRenewalsService, type RenewalsService, type AutoRenewInput, type AutoRenewView } from './renewals.service.js';
+export {
+  createRenewalsService, MAX_PLAN_POLICIES_PAGE, type RenewalsService, type AutoRenewInput, type AutoRenewView, type PlanPolicy,
+} from './renewals.service.js';
 export type { RenewalsDeps, RenewalsOptions } from './renewals.context.js';
 export { renewalsAdminRoutes, renewalsRoutes } from './renewals.routes.js';
 export { renewalsMigrations } from './renewals.migrations.js';

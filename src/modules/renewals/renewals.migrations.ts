@@ -42,4 +42,10 @@ export const renewalsMigrations: Record<string, Migration> = {
       await db.schema.createIndex('renewal_attempt_order_idx').on('renewal_attempt').column('order_id').execute();
     },
   },
+  '2026_11_27_140_auto_renewal_plan': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The enabled policies naming a plan, in line order: who a price change of that plan reaches.
+      await db.schema.createIndex('auto_renewal_plan_idx').on('auto_renewal').columns(['plan_code', 'enabled', 'line_id']).execute();
+    },
+  },
 };

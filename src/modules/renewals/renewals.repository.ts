@@ -69,6 +69,14 @@ export async function findPolicies(db: Executor, lineIds: readonly string[]): Pr
   return new Map(rows.map((r) => [r.line_id, r]));
 }
 
+/** Enabled policies naming `planCode`, in line order after `after`, at most `limit`. */
+export async function listEnabledPoliciesOfPlan(db: Executor, planCode: string, limit: number, after?: string): Promise<PolicyRow[]> {
+  return db.selectFrom('auto_renewal').selectAll()
+    .where('plan_code', '=', planCode).where('enabled', '=', 1)
+    .$if(after !== undefined, (qb) => qb.where('line_id', '>', after ?? ''))
+    .orderBy('line_id').limit(limit).execute();
+}
+
 export async function upsertPolicy(db: Executor, row: PolicyRow): Promise<void> {
   await db.insertInto('auto_renewal').values(row)
     .onConflict((oc) => oc.column('line_id').doUpdateSet({

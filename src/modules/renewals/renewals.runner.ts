@@ -193,7 +193,10 @@ export function createRunner(deps: RenewalsDeps, options: RenewalsOptions, sched
     }
     const opened = await orders.openRenewalOrders(tx, needOrder.map((a) => {
       const policy = policies.get(a.line_id);
-      return { lineId: a.line_id, customerId: a.customer_id, planCode: policy?.plan_code ?? '', currency: policy?.currency ?? 'USD', expiresAtMs: a.period_end_at + lines.graceMs };
+      return {
+        lineId: a.line_id, customerId: a.customer_id, planCode: policy?.plan_code ?? '', currency: policy?.currency ?? 'USD',
+        confirmedAtMs: policy?.confirmed_at ?? nowMs, expiresAtMs: a.period_end_at + lines.graceMs,
+      };
     }));
     needOrder.forEach((a, i) => {
       const result = opened[i];

@@ -1,5 +1,5 @@
 import { assert } from '../../platform/assert.js';
-import { inTransaction } from '../../platform/db/database.js';
+import { inTransaction, type Executor } from '../../platform/db/database.js';
 import type { Language } from '../../platform/i18n.js';
 import type { JobHandler, RecurringJob } from '../../platform/jobs/index.js';
 import { formatMoney, isCurrency, type Currency } from '../../platform/money.js';
@@ -10,7 +10,7 @@ import { renewalsErrors } from './renewals.errors.js';
 import { formatInstant, noticesTo, orderUrl } from './renewals.notices.js';
 import { chargeAtMs, type AttemptStatus, type DisabledReason } from './renewals.js';
 import {
-  cancelOpenAttempts, disablePolicies, findLatestAttemptOfLine, findPolicy, listAttempts, scheduleAttempt, upsertPolicy,
+  cancelOpenAttempts, disablePolicies, findLatestAttemptOfLine, findPolicy, listAttempts, listEnabledPoliciesOfPlan, scheduleAttempt, upsertPolicy,
 } from './renewals.repository.js';
 import { SWEEP_JOB, createRunner } from './renewals.runner.js';
 import { REMIND_JOB, createSchedule } from './renewals.schedule.js';
@@ -50,6 +50,16 @@ export interface AutoRenewView {
   } | null;
   readonly disabledReason: DisabledReason | null;
 }
+
+/** An enabled auto-renew policy naming a plan (`listPoliciesOfPlan`): the line, its owner, and when they confirmed it. */
+export interface PlanPolicy {
+  readonly lineId: string;
+  readonly customerId: string;
+  readonly confirmedAtMs: number;
+}
+
+/** The most policies one `listPoliciesOfPlan` page returns. */
+export const MAX_PLAN_POLICIES_PAGE = 1000;
 
 const FAILED_STATUSES: readonly AttemptStatus[] = ['retrying', 'failed', 'action_required', 'awaiting_outcome'];
 
@@ -105,7 +115,8 @@ export function createRenewalsService(deps: RenewalsDeps, options: RenewalsOptio
     let nextCharge: AutoRenewView['nextCharge'] = null;
     if (policy?.enabled === 1 && latest !== undefined && renewable && (current === undefined || waiting)) {
       const atMs = waiting && current.due_at !== null ? current.due_at : chargeAtMs(latest.endsAtMs, options.leadMs, clock.nowMs());
-      const price = await orders.quoteRenewal(db, { lineId, customerId, planCode: policy.plan_code, currency: policy.currency }, atMs).catch(() => undefined);
+      const request = { lineId, customerId, planCode: policy.plan_code, currency: policy.currency, confirmedAtMs: policy.confirmed_at };
+      const price = await orders.quoteRenewal(db, request, atMs).catch(() => undefined);
       if (price !== undefined) nextCharge = { atMs, price };
     }
     return {
@@ -157,7 +168,12 @@ export function createRenewalsService(deps: RenewalsDeps, options: RenewalsOptio
     const nowMs = clock.nowMs();
     const atMs = chargeAtMs(latest.endsAtMs, options.leadMs, nowMs);
     const method = await checkedMethod(customerId, input.paymentMethodId ?? existing?.payment_method_id, atMs);
-    const price = await orders.quoteRenewal(db, { lineId, customerId, planCode: plan.code, currency }, atMs);
+    // Priced as of the confirmation this records: now, or, when an enabled policy is confirmed again
+    // with the same plan and currency (another card), its first confirmation, so that the
+    // protection from price changes the customer was told of is kept.
+    const keeps = existing?.enabled === 1 && existing.plan_code === plan.code && existing.currency === currency;
+    const confirmedAtMs = keeps ? existing.confirmed_at : nowMs;
+    const price = await orders.quoteRenewal(db, { lineId, customerId, planCode: plan.code, currency, confirmedAtMs }, atMs);
     if (input.expectedTotalMinor !== undefined && input.expectedTotalMinor !== price.totalMinor) throw renewalsErrors.priceChanged(input.expectedTotalMinor, price.totalMinor);
     if (input.confirm !== true) {
       return {
@@ -168,7 +184,7 @@ export function createRenewalsService(deps: RenewalsDeps, options: RenewalsOptio
     await inTransaction(db, async (tx) => {
       await upsertPolicy(tx, {
         line_id: lineId, customer_id: customerId, enabled: 1, plan_code: plan.code, currency, payment_method_id: method.paymentMethodId,
-        confirmed_total_minor: price.totalMinor, confirmed_at: nowMs, disabled_reason: null, created_at: nowMs, updated_at: nowMs,
+        confirmed_total_minor: price.totalMinor, confirmed_at: confirmedAtMs, disabled_reason: null, created_at: nowMs, updated_at: nowMs,
       });
       // The renewal of the current period: scheduled, or tried again at once with the new settings after a failure.
       await scheduleAttempt(tx, schedule.attemptRow(lineId, customerId, latest.endsAtMs, nowMs));
@@ -181,6 +197,16 @@ export function createRenewalsService(deps: RenewalsDeps, options: RenewalsOptio
     return getAutoRenew(customerId, lineId);
   }
 
+  /**
+   * The enabled policies naming `planCode`, in line order after the line id `after`, at most `limit`
+   * (1..1000, default 1000), read with the caller's executor (a price change's notices page through them).
+   */
+  async function listPoliciesOfPlan(executor: Executor, planCode: string, page: { limit?: number; after?: string } = {}): Promise<PlanPolicy[]> {
+    const limit = Math.min(Math.max(1, page.limit ?? MAX_PLAN_POLICIES_PAGE), MAX_PLAN_POLICIES_PAGE);
+    const rows = await listEnabledPoliciesOfPlan(executor, planCode, limit, page.after);
+    return rows.map((r) => ({ lineId: r.line_id, customerId: r.customer_id, confirmedAtMs: r.confirmed_at }));
+  }
+
   const recurringJobs: readonly RecurringJob[] = [{ kind: SWEEP_JOB, everyMs: options.sweepEveryMs }];
 
   return {
@@ -190,6 +216,7 @@ export function createRenewalsService(deps: RenewalsDeps, options: RenewalsOptio
     runDue: runner.runDue,
     /** Attempts by status, latest first (back-office). */
     listAttempts: (status: AttemptStatus, limit: number) => listAttempts(db, status, Math.min(Math.max(1, limit), 200)),
+    listPoliciesOfPlan,
     /** Enqueues the reminders of a line's period end (manual renewers). */
     scheduleReminders: schedule.scheduleReminders,
     jobHandlers: new Map<string, JobHandler>([[SWEEP_JOB, runner.sweepJob], [REMIND_JOB, schedule.remindJob]]),

@@ -40,6 +40,8 @@ export class FakeAlipayGateway {
   readonly trades = new Map<string, FakeTrade>();
   readonly requests: Array<{ method: string; biz: Record<string, unknown>; fields: Record<string, string> }> = [];
   readonly agreements = new Set<string>(['20265527000000000001']);
+  /** Agreements whose payer's Alipay refuses a withholding (alipay.trade.pay answers ACQ.BUYER_BALANCE_NOT_ENOUGH). */
+  readonly declinedAgreements = new Set<string>();
   /** Agreements by `external_agreement_no`, as the signing page makes them. */
   readonly signings = new Map<string, { externalAgreementNo: string; agreementNo: string | undefined; status: 'TEMP' | 'NORMAL' | 'UNSIGN'; biz: Record<string, unknown>; returnUrl: string | undefined }>();
   /** Behaviour of the next call of a method (consumed once). */
@@ -238,6 +240,7 @@ export class FakeAlipayGateway {
         const agreement = (biz.agreement_params as { agreement_no?: string } | undefined)?.agreement_no;
         if (biz.product_code !== 'GENERAL_WITHHOLDING' || agreement === undefined) return fail('ACQ.INVALID_PARAMETER');
         if (!this.agreements.has(agreement)) return fail('ACQ.AGREEMENT_NOT_EXIST');
+        if (this.declinedAgreements.has(agreement)) return fail('ACQ.BUYER_BALANCE_NOT_ENOUGH');
         const trade = this.upsertTrade(biz);
         trade.visible = true;
         trade.status = 'TRADE_SUCCESS';

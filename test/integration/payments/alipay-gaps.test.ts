@@ -1,0 +1,87 @@
+import { afterAll, expect, it } from 'vitest';
+import { newClient, signUp } from '../../support/accounts.js';
+import { FakeAlipayGateway } from './alipay.gateway.js';
+import { describePayments, paymentOf, type PaymentsTestApp } from './support.js';
+
+/**
+ * Issue 4 flows of Alipay direct not covered by alipay.test.ts, against the same local gateway
+ * (alipay.gateway.ts) through `alipay-sdk`, on both stores: the "decline" of each kind of
+ * payment — a QR / page trade Alipay closes unpaid (its TRADE_CLOSED notify), and a withholding
+ * under the agreement that the payer's Alipay refuses (ACQ.BUYER_BALANCE_NOT_ENOUGH).
+ */
+const alipay = new FakeAlipayGateway();
+await alipay.start();
+afterAll(() => alipay.stop());
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+
+async function cnyOrder(t: PaymentsTestApp, totalMinor = 1999) {
+  alipay.nowMs = () => t.clock.nowMs();
+  const client = newClient(t.app);
+  const { customerId } = await signUp(client);
+  const orderId = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, totalMinor, 'CNY');
+  return { client, customerId, orderId };
+}
+
+const paymentRow = (t: PaymentsTestApp, paymentId: string) =>
+  t.database.db.selectFrom('payment').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
+const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);
+
+describePayments('payments: Alipay direct, the flows alipay.test.ts leaves out', (get) => {
+  it('decline: a trade Alipay closes unpaid (TRADE_CLOSED notify) cancels the payment; the order stays payable and is paid by a new payment', async () => {
+    const t = get();
+    const { client, orderId } = await cnyOrder(t);
+    const payment = paymentOf(await client.post(`/api/v1/orders/${orderId}/payments`, { method: 'alipay_qr' }));
+    expect(payment.status).toBe('requires_action');
+    const outTradeNo = `rl_${payment.id}`;
+    // The customer scanned and gave up; Alipay closes the trade at time_expire and tells us.
+    const trade = alipay.trade(outTradeNo);
+    trade.visible = true;
+    trade.status = 'TRADE_CLOSED';
+    const closed = alipay.notify(outTradeNo, { notifyId: `closed_${payment.id}` });
+    expect(closed).toContain('trade_status=TRADE_CLOSED');
+    expect(closed).not.toContain('refund_fee');
+    for (let i = 0; i < 2; i += 1) expect((await t.postWebhook('alipay', closed, FORM)).body).toBe('success');
+    await t.jobs.runDue();
+    expect(await paymentRow(t, payment.id)).toMatchObject({ status: 'cancelled' });
+    expect(t.gateway.order(orderId).status).toBe('pending_payment');
+    expect(paidCalls(t, orderId)).toEqual([]);
+    expect(alipay.requests.filter((r) => r.biz.out_trade_no === outTradeNo && r.method === 'alipay.trade.refund')).toEqual([]);
+
+    const again = paymentOf(await client.post(`/api/v1/orders/${orderId}/payments`, { method: 'alipay_qr' }));
+    expect(again.id).not.toBe(payment.id);
+    alipay.pay(`rl_${again.id}`);
+    expect((await t.postWebhook('alipay', alipay.notify(`rl_${again.id}`), FORM)).body).toBe('success');
+    await t.jobs.runDue();
+    expect(await paymentRow(t, again.id)).toMatchObject({ status: 'succeeded' });
+    expect(paidCalls(t, orderId)).toEqual([expect.objectContaining({ paymentId: again.id })]);
+    expect((await paymentRow(t, payment.id)).status).toBe('cancelled');
+    expect(await t.parkedJobs()).toEqual([]);
+  });
+
+  it('decline off-session: a withholding the payer’s Alipay refuses fails with Alipay’s code, takes nothing and leaves the order payable', async () => {
+    const t = get();
+    const { customerId, orderId } = await cnyOrder(t, 4800);
+    const agreementNo = '20265527000000000002';
+    alipay.agreements.add(agreementNo);
+    alipay.declinedAgreements.add(agreementNo);
+    try {
+      const declined = await t.payments.payOrder({ customerId, orderId, method: 'alipay_agreement', paymentMethodToken: agreementNo, offSession: true });
+      expect(declined).toMatchObject({ status: 'failed', failure_code: 'alipay_acq_buyer_balance_not_enough', off_session: 1 });
+      expect(t.gateway.order(orderId).status).toBe('pending_payment');
+      expect(paidCalls(t, orderId)).toEqual([]);
+      expect(alipay.trades.has(`rl_${declined.id}`)).toBe(false);
+      expect(alipay.requests.filter((r) => r.biz.out_trade_no === `rl_${declined.id}`).map((r) => r.method)).toEqual(['alipay.trade.pay']);
+
+      // Once the balance is there, the next attempt (a new payment, a new out_trade_no) is paid.
+      alipay.declinedAgreements.delete(agreementNo);
+      const renewed = await t.payments.payOrder({ customerId, orderId, method: 'alipay_agreement', paymentMethodToken: agreementNo, offSession: true });
+      expect(renewed).toMatchObject({ status: 'succeeded' });
+      expect(renewed.id).not.toBe(declined.id);
+      expect(t.gateway.order(orderId)).toMatchObject({ status: 'paid', paidBy: renewed.id });
+      expect(await t.parkedJobs()).toEqual([]);
+    } finally {
+      alipay.declinedAgreements.delete(agreementNo);
+    }
+  });
+}, { providerTimeoutMs: 1000, config: { paymentProviders: ['sandbox', 'alipay'], alipay: alipay.config({ agreement: true }) } });
