@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
-  BROWSER_TEST_TIMEOUT_MS, captureFailure, DEMO_SIMS, apiAs, buyEsimViaApi, claimSimViaApi, expectNoPageErrors, heading, openPhone,
-  provisionCustomer, screenshot, seriousViolations, signInViaApi, startPortal, visit, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, DEMO_SIMS, apiAs, buyEsimViaApi, claimSimViaApi, expectNoPageErrors, heading, openPhone,
+  provisionCustomer, screenshot, seriousViolations, signInViaApi, visit, type Portal, usePortal,
 } from './support/portal.js';
 
 /**
@@ -11,15 +11,9 @@ import {
  * pages get theirs in i18n.test.ts, and the journeys' pages in journeys.test.ts.
  */
 describe('portal: accessibility and screenshots', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
-  let portal: Portal;
-  beforeAll(async () => {
-    portal = await startPortal();
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
+  let portal!: Portal;
+  usePortal((started) => {
+    portal = started;
   });
 
   /** Screenshot of the page; axe too unless `axe` is false (a page already checked in another language). */

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  BROWSER_TEST_TIMEOUT_MS, PASSWORD, apiAs, captureFailure, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer,
-  signInWithPassword, startPortal, uniqueHkMobile, visit, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, PASSWORD, apiAs, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer,
+  signInWithPassword, uniqueHkMobile, visit, type Portal, usePortal,
 } from './support/portal.js';
 
 interface MeReply {
@@ -12,15 +12,9 @@ interface MeReply {
 
 /** The account page (profile, notifications, password, language), and the development mailbox. */
 describe('portal: account and development mailbox', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
-  let portal: Portal;
-  beforeAll(async () => {
-    portal = await startPortal();
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
+  let portal!: Portal;
+  usePortal((started) => {
+    portal = started;
   });
 
   it('changes the name in the profile and turns marketing messages off', async () => {

@@ -1,19 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  BROWSER_TEST_TIMEOUT_MS, captureFailure, PASSWORD, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer,
-  signInWithPassword, startPortal, uniqueEmail, uniqueHkMobile, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, PASSWORD, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer, signInWithPassword,
+  uniqueEmail, uniqueHkMobile, type Portal, usePortal,
 } from './support/portal.js';
 
 describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
-  let portal: Portal;
-  beforeAll(async () => {
-    portal = await startPortal();
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
+  let portal!: Portal;
+  usePortal((started) => {
+    portal = started;
   });
 
   it('signs up with an e-mail address, verifies it with the e-mailed code and lands on the dashboard', async () => {

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HOUR_MS } from '../../src/platform/clock.js';
 import {
-  BROWSER_TEST_TIMEOUT_MS, ShiftedClock, apiAs, buyEsimViaApi, captureFailure, expectNoPageErrors, heading, openPhone, provisionCustomer,
-  screenshot, seriousViolations, signInWithPassword, startPortal, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, ShiftedClock, apiAs, buyEsimViaApi, expectNoPageErrors, heading, openPhone, provisionCustomer,
+  screenshot, seriousViolations, signInWithPassword, type Portal, usePortal,
 } from './support/portal.js';
 
 interface LineReply {
@@ -23,17 +23,11 @@ function shownAs(page: Page, iso: string): Promise<string> {
  * moved forward (ShiftedClock), and the page reads status and days left from the API.
  */
 describe('portal: a line about to expire, in grace, expired', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
-  let portal: Portal;
+  let portal!: Portal;
   const clock = new ShiftedClock();
-  beforeAll(async () => {
-    portal = await startPortal({ clock });
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
-  });
+  usePortal((started) => {
+    portal = started;
+  }, { clock });
 
   it('warns on the dashboard before the end, then shows grace with its deadline, then expired', async () => {
     const phone = await openPhone(portal);

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import {
-  BROWSER_TEST_TIMEOUT_MS, apiAs, buyEsimViaApi, captureFailure, expectNoPageErrors, missingKeys, openPhone, provisionCustomer,
-  rawKeysIn, screenshot, seriousViolations, signInViaApi, startPortal, visit, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, apiAs, buyEsimViaApi, expectNoPageErrors, missingKeys, openPhone, provisionCustomer, rawKeysIn,
+  screenshot, seriousViolations, signInViaApi, visit, type Portal, usePortal,
 } from './support/portal.js';
 
 type Tree = { readonly [key: string]: string | Tree };
@@ -62,15 +62,9 @@ const CASES = [
  * The Traditional pages also get the axe check (the English ones get it in a11y.test.ts).
  */
 describe('portal: every page in Chinese', { timeout: BROWSER_TEST_TIMEOUT_MS * 2 }, () => {
-  let portal: Portal;
-  beforeAll(async () => {
-    portal = await startPortal();
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
+  let portal!: Portal;
+  usePortal((started) => {
+    portal = started;
   });
 
   for (const c of CASES) {

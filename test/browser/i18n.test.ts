@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  BROWSER_TEST_TIMEOUT_MS, captureFailure, PASSWORD, apiAs, buyEsimViaApi, expectNoPageErrors, heading, missingKeys, openPhone,
-  provisionCustomer, rawKeysIn, screenshot, seriousViolations, startPortal, visit, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, PASSWORD, apiAs, buyEsimViaApi, expectNoPageErrors, heading, missingKeys, openPhone, provisionCustomer,
+  rawKeysIn, screenshot, seriousViolations, visit, type Portal, usePortal,
 } from './support/portal.js';
 import type { Page } from 'playwright-core';
 
@@ -39,15 +39,9 @@ const CASES = [
 ] as const;
 
 describe('portal: languages', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
-  let portal: Portal;
-  beforeAll(async () => {
-    portal = await startPortal();
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
+  let portal!: Portal;
+  usePortal((started) => {
+    portal = started;
   });
 
   for (const c of CASES) {

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
-  BROWSER_TEST_TIMEOUT_MS, captureFailure, DEMO_SIMS, apiAs, buyEsimViaApi, codeFor, expectNoPageErrors, heading, openPhone,
-  provisionCustomer, reportUsage, screenshot, signInViaApi, signInWithPassword, startPortal, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, DEMO_SIMS, apiAs, buyEsimViaApi, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer,
+  reportUsage, screenshot, signInViaApi, signInWithPassword, type Portal, usePortal,
 } from './support/portal.js';
 
 /**
@@ -11,15 +11,9 @@ import {
  * landed yet is listed here as `it.todo` until its routes exist.
  */
 describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
-  let portal: Portal;
-  beforeAll(async () => {
-    portal = await startPortal();
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
+  let portal!: Portal;
+  usePortal((started) => {
+    portal = started;
   });
 
   /** Buys `planCode` as a new eSIM in USD and pays with `card`; leaves the page on the order status page. */

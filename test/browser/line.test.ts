@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import {
-  BROWSER_TEST_TIMEOUT_MS, apiAs, buyEsimViaApi, captureFailure, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot,
-  seriousViolations, signInWithPassword, startPortal, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, apiAs, buyEsimViaApi, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot,
+  seriousViolations, signInWithPassword, type Portal, usePortal,
 } from './support/portal.js';
 
 interface LineReply {
@@ -44,15 +44,9 @@ async function buyWithSavedCard(page: Page, planCode: string): Promise<string> {
 
 /** The line page: allowances, the eSIM's QR code, the iPhone link, the manual fields, auto-renew. */
 describe('portal: line detail', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
-  let portal: Portal;
-  beforeAll(async () => {
-    portal = await startPortal();
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
+  let portal!: Portal;
+  usePortal((started) => {
+    portal = started;
   });
 
   it('shows each allowance, the eSIM by QR code, one-tap link and by hand, and auto-renew with its price and date before confirming', async () => {

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
-  BROWSER_TEST_TIMEOUT_MS, captureFailure, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot, signInWithPassword,
-  startPortal, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot, signInWithPassword, type Portal,
+  usePortal,
 } from './support/portal.js';
 
 type Localized = Record<'en' | 'zh-CN' | 'zh-TW', string>;
@@ -29,15 +29,9 @@ async function cardNames(page: Page): Promise<string[]> {
  * comparing; reading coverage, extra-use rates and terms before buying.
  */
 describe('portal: plans', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
-  let portal: Portal;
-  beforeAll(async () => {
-    portal = await startPortal();
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
+  let portal!: Portal;
+  usePortal((started) => {
+    portal = started;
   });
 
   it('searches by destination in Traditional Chinese, filters by scope and length, and compares', async () => {

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import {
-  BROWSER_TEST_TIMEOUT_MS, PHONE, apiAs, buyEsimViaApi, captureFailure, expectNoPageErrors, heading, openPhone, provisionCustomer,
-  screenshot, seriousViolations, signInWithPassword, startPortal, type Portal,
+  BROWSER_TEST_TIMEOUT_MS, PHONE, apiAs, buyEsimViaApi, expectNoPageErrors, heading, openPhone, provisionCustomer, screenshot,
+  seriousViolations, signInWithPassword, type Portal, usePortal,
 } from './support/portal.js';
 
 interface OrderReply {
@@ -21,16 +21,10 @@ interface OrderReply {
  * itself), and the receipt downloaded from the order history. All at phone size (360 px).
  */
 describe('portal: SIM cards, top-ups, late payments and receipts', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
-  let portal: Portal;
-  beforeAll(async () => {
-    portal = await startPortal({ physicalSimsInStock: 3 });
-  });
-  afterEach(async ({ task }) => {
-    await captureFailure(portal, task);
-  });
-  afterAll(async () => {
-    await portal?.close();
-  });
+  let portal!: Portal;
+  usePortal((started) => {
+    portal = started;
+  }, { physicalSimsInStock: 3 });
 
   it('buys a SIM card sent to a shipping address: shipping is in the summary and the order shows the address', async () => {
     const phone = await openPhone(portal);

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { buildApp } from '../../../src/app/app.js';
 import { allMigrations } from '../../../src/app/migrations.js';
 import { seedDemo } from '../../../src/app/seed.js';
@@ -352,4 +352,22 @@ export async function captureFailure(portal: Portal | undefined, task: { name: s
     }
   }
   for (const context of contexts) await context.close().catch(() => undefined);
+}
+
+/**
+ * Starts one portal for the enclosing `describe` block and hands it to `started`; a failing test
+ * leaves a screenshot (`captureFailure`), and the portal is closed after the block.
+ */
+export function usePortal(started: (portal: Portal) => void, options: PortalOptions = {}): void {
+  let portal: Portal | undefined;
+  beforeAll(async () => {
+    portal = await startPortal(options);
+    started(portal);
+  });
+  afterEach(async ({ task }) => {
+    await captureFailure(portal, task);
+  });
+  afterAll(async () => {
+    await portal?.close();
+  });
 }
