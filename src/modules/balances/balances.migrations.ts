@@ -128,7 +128,7 @@ export const balancesMigrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '2026_11_27_062_usage_record_draws': {
+  '2026_11_27_150_usage_record_draws': {
     async up(db: Kysely<unknown>): Promise<void> {
       // A usage ledger transaction holds the draws of all records of one line in a batch; each record
       // keeps its own: JSON `[[bucketId, amount], ...]`.
