@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { newClient, signUp } from '../../support/accounts.js';
 import { FakeAlipayGateway } from './alipay.gateway.js';
-import { describePayments, paymentOf, type PaymentsTestApp } from './support.js';
+import { describePayments, paymentOf, type PaymentsTestApp, paymentRow } from './support.js';
 
 /**
  * Issue 4 flows of Alipay direct not covered by alipay.test.ts, against the same local gateway
@@ -23,8 +23,6 @@ async function cnyOrder(t: PaymentsTestApp, totalMinor = 1999) {
   return { client, customerId, orderId };
 }
 
-const paymentRow = (t: PaymentsTestApp, paymentId: string) =>
-  t.database.db.selectFrom('payment').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
 const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);
 
 describePayments('payments: Alipay direct, the flows alipay.test.ts leaves out', (get) => {

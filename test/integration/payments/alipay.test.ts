@@ -5,7 +5,7 @@ import { formatBeijingTime } from '../../../src/modules/payments/alipay/alipay.j
 import { createAlipayProvider } from '../../../src/modules/payments/alipay/alipay.provider.js';
 import { expectProblem, newClient, signUp } from '../../support/accounts.js';
 import { FakeAlipayGateway } from './alipay.gateway.js';
-import { describePayments, paymentOf, type PaymentsTestApp } from './support.js';
+import { describePayments, paymentOf, type PaymentsTestApp, paymentRow, eventsOf } from './support.js';
 
 /**
  * Alipay direct against a local gateway that speaks Alipay's protocol (alipay.gateway.ts), through
@@ -27,10 +27,6 @@ async function cnyOrder(t: PaymentsTestApp, totalMinor = 1999) {
   return { client, customerId, orderId };
 }
 
-const paymentRow = (t: PaymentsTestApp, paymentId: string) =>
-  t.database.db.selectFrom('payment').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
-const eventsOf = (t: PaymentsTestApp, paymentId: string) =>
-  t.database.db.selectFrom('payment_event').selectAll().where('payment_ref', '=', paymentId).execute();
 const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);
 const requestsFor = (outTradeNo: string) => alipay.requests.filter((r) => r.biz.out_trade_no === outTradeNo);
 

@@ -1,6 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
 import { startLocalPayPal } from './paypal-server.js';
-import { describePayments, paymentOf, type PaymentsTestApp } from './support.js';
+import { describePayments, paymentOf, type PaymentsTestApp, paymentRow } from './support.js';
 
 /**
  * Issue 4 flow of PayPal not carried to its end by paypal.test.ts, against the same local PayPal
@@ -12,9 +12,6 @@ import { describePayments, paymentOf, type PaymentsTestApp } from './support.js'
 const START_MS = Date.UTC(2026, 10, 27, 9, 0, 0);
 const paypal = await startLocalPayPal(START_MS);
 afterAll(() => paypal.close());
-
-const paymentRow = (t: PaymentsTestApp, paymentId: string) =>
-  t.database.db.selectFrom('payment').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
 
 describePayments('payments: PayPal, the flows paypal.test.ts leaves out', (get) => {
   const deliver = async (t: PaymentsTestApp, event: { rawBody: string; headers: Record<string, string> }) => {

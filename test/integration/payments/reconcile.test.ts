@@ -3,7 +3,7 @@ import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../../src/platform/clock.js';
 import { DomainError } from '../../../src/platform/errors.js';
 import type { CreateProviderPayment, PaymentProvider, ProviderLookup, ProviderPayment } from '../../../src/modules/payments/index.js';
 import { expectProblem } from '../../support/accounts.js';
-import { describePayments, paymentOf, type PaymentsTestApp } from './support.js';
+import { describePayments, paymentOf, type PaymentsTestApp, paymentRow } from './support.js';
 
 /**
  * A provider whose behaviour each test sets: it hangs, blocks until released, or answers pending
@@ -65,9 +65,6 @@ class GateProvider implements PaymentProvider {
 
   async detachPaymentMethod(): Promise<void> {}
 }
-
-const paymentRow = (t: PaymentsTestApp, paymentId: string) =>
-  t.database.db.selectFrom('payment').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
 
 const hanging = new GateProvider();
 const ADMIN_KEY = 'admin-key-for-payments-tests-0123456789';

@@ -205,3 +205,11 @@ export interface PaymentReply {
 export function paymentOf(response: LightMyRequestResponse): PaymentReply {
   return (response.json() as { payment: PaymentReply }).payment;
 }
+
+/** The stored payment row (what the tests check after each step). */
+export const paymentRow = (t: PaymentsTestApp, paymentId: string) =>
+  t.database.db.selectFrom('payment').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
+
+/** The provider events stored for a payment. */
+export const eventsOf = (t: PaymentsTestApp, paymentId: string) =>
+  t.database.db.selectFrom('payment_event').selectAll().where('payment_ref', '=', paymentId).execute();

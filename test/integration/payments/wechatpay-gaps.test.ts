@@ -2,7 +2,7 @@ import { afterAll, expect, it } from 'vitest';
 import { SECOND_MS } from '../../../src/platform/clock.js';
 import { newClient, signUp } from '../../support/accounts.js';
 import { FakeWechatPay } from './wechatpay.server.js';
-import { describePayments, paymentOf, type PaymentsTestApp } from './support.js';
+import { describePayments, paymentOf, type PaymentsTestApp, paymentRow, eventsOf } from './support.js';
 
 /**
  * Issue 4 flows of WeChat Pay API v3 not covered by wechatpay.test.ts, against the same local
@@ -22,10 +22,6 @@ async function cnyOrder(t: PaymentsTestApp, totalMinor = 1999) {
   return { client, customerId, orderId };
 }
 
-const paymentRow = (t: PaymentsTestApp, paymentId: string) =>
-  t.database.db.selectFrom('payment').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
-const eventsOf = (t: PaymentsTestApp, paymentId: string) =>
-  t.database.db.selectFrom('payment_event').selectAll().where('payment_ref', '=', paymentId).execute();
 const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);
 
 describePayments('payments: WeChat Pay API v3, the flows wechatpay.test.ts leaves out', (get) => {

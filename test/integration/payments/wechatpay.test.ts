@@ -4,7 +4,7 @@ import { MINUTE_MS, SECOND_MS } from '../../../src/platform/clock.js';
 import { createWechatPayProvider } from '../../../src/modules/payments/wechatpay/wechatpay.provider.js';
 import { expectProblem, newClient, signUp } from '../../support/accounts.js';
 import { FakeWechatPay } from './wechatpay.server.js';
-import { describePayments, paymentOf, type PaymentsTestApp } from './support.js';
+import { describePayments, paymentOf, type PaymentsTestApp, paymentRow, eventsOf } from './support.js';
 
 /**
  * WeChat Pay API v3 against a local server that speaks its protocol (wechatpay.server.ts), on both
@@ -24,10 +24,6 @@ async function cnyOrder(t: PaymentsTestApp, totalMinor = 1999) {
   return { client, customerId, orderId };
 }
 
-const paymentRow = (t: PaymentsTestApp, paymentId: string) =>
-  t.database.db.selectFrom('payment').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
-const eventsOf = (t: PaymentsTestApp, paymentId: string) =>
-  t.database.db.selectFrom('payment_event').selectAll().where('payment_ref', '=', paymentId).execute();
 const refundsOf = (t: PaymentsTestApp, paymentId: string) =>
   t.database.db.selectFrom('payment_refund').selectAll().where('payment_id', '=', paymentId).execute();
 const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);
