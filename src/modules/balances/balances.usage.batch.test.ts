@@ -4,7 +4,7 @@ import { createIdFactory } from '../../platform/ids.js';
 import type { BucketKind } from './balances.js';
 import { assertBalanced } from './balances.ledger.js';
 import { compareRatingBuckets, type RatingBucket } from './balances.rating.js';
-import { applyStoredRemaining, findCrossings, rateBatch, type Rateable } from './balances.usage.batch.js';
+import { findCrossings, rateBatch, type Rateable } from './balances.usage.batch.js';
 
 const T = 1_000_000;
 let serial = 0;
@@ -44,11 +44,12 @@ describe('rateBatch', () => {
     const batch = rateBatch(items, linesOf(a1, a2, b1), new Set(), createIdFactory(new ManualClock(T)), T);
     const { transactions, postings, records, debits } = batch.writes;
     expect(transactions).toHaveLength(2);
+    // In record-id order (the order concurrent batches insert in).
     expect(records.map((r) => [r.record_id, r.status, r.draws])).toEqual([
       ['rec-1', 'charged', JSON.stringify([[a1.id, 80]])],
+      ['rec-2', 'charged', JSON.stringify([[b1.id, 10]])],
       ['rec-3', 'charged', JSON.stringify([[a1.id, 20], [a2.id, 60]])],
       ['rec-4', 'partially_charged', JSON.stringify([[a2.id, 40]])],
-      ['rec-2', 'charged', JSON.stringify([[b1.id, 10]])],
     ]);
     const ltxOfA = records[0]?.ltx_id;
     expect(records.filter((r) => r.line_id === 'lin_a').every((r) => r.ltx_id === ltxOfA)).toBe(true);
@@ -73,13 +74,19 @@ describe('rateBatch', () => {
     expect(batch.writes.records).toHaveLength(2);
   });
 
-  it('finds crossed thresholds from the amounts a store reported after its debits', () => {
+  it("finds the thresholds a line's group of buckets crossed with the batch, once each", () => {
     index = 0;
     const a1 = bucket('lin_a', 'data', 100);
-    const batch = rateBatch([item('lin_a', 10)], linesOf(a1), new Set(), createIdFactory(new ManualClock(T)), T);
-    expect(findCrossings(batch.groups)).toEqual([]);
-    // A concurrent batch drew 75 meanwhile: after this batch's 10, 15 are left (85 % used).
-    applyStoredRemaining(batch.groups, batch.drawn, new Map([[a1.id, 15]]));
-    expect(findCrossings(batch.groups).map((c) => [c.lineId, c.threshold])).toEqual([['lin_a', 80]]);
+    const a2 = bucket('lin_a', 'data', 100, { validUntilMs: T + 5000 });
+    const small = rateBatch([item('lin_a', 150)], linesOf(a1, a2), new Set(), createIdFactory(new ManualClock(T)), T);
+    expect(findCrossings(small.groups)).toEqual([]);
+    // The next batch reads the buckets as this one left them.
+    const settle = () => { for (const b of [a1, a2]) b.remainingBefore = b.remaining; };
+    settle();
+    const more = rateBatch([item('lin_a', 20)], linesOf(a1, a2), new Set(), createIdFactory(new ManualClock(T)), T);
+    expect(findCrossings(more.groups).map((c) => [c.lineId, c.threshold, c.group.length])).toEqual([['lin_a', 80, 2]]);
+    settle();
+    const rest = rateBatch([item('lin_a', 100)], linesOf(a1, a2), new Set(), createIdFactory(new ManualClock(T)), T);
+    expect(findCrossings(rest.groups).map((c) => c.threshold)).toEqual([100]);
   });
 });

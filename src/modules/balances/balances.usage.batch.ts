@@ -35,8 +35,6 @@ export interface RatedBatch {
   /** By the record's position in the caller's batch. */
   readonly results: Map<number, UsageResult>;
   readonly writes: UsageWrites;
-  /** Units drawn per bucket id in this batch. */
-  readonly drawn: ReadonlyMap<string, number>;
   readonly groups: readonly DrawnGroup[];
 }
 
@@ -123,14 +121,11 @@ export function rateBatch(
       groups.push(...drawnGroups(lineId, buckets, lineDrawn, nowMs));
     }
   }
-  // The guarded debits, plus (amount 0) the other buckets of each drawn group, so that a store
-  // without read locks reports their amounts as of this transaction too. Sorted by id: concurrent
-  // batches take row locks in the same order.
-  const debits = new Map<string, number>(drawn);
-  for (const group of groups) for (const b of group.buckets) if (!debits.has(b.id)) debits.set(b.id, 0);
-  const debitList = [...debits].map(([bucketId, amount]) => ({ bucketId, amount }))
+  // Sorted: concurrent batches insert twins in the same order (see `UsageStore`).
+  records.sort((a, b) => (a.record_id < b.record_id ? -1 : a.record_id > b.record_id ? 1 : 0));
+  const debits = [...drawn].map(([bucketId, amount]) => ({ bucketId, amount }))
     .sort((a, b) => (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
-  return { results, writes: { records, debits: debitList, transactions, postings, createdAtMs: nowMs }, drawn, groups };
+  return { results, writes: { records, debits, transactions, postings, createdAtMs: nowMs }, groups };
 }
 
 /** One posting per bucket drawn and one `usage` counter posting per unit: they balance per unit. */
@@ -161,22 +156,6 @@ function drawnGroups(lineId: string, buckets: readonly RatingBucket[], lineDrawn
     else list.push(b);
   }
   return [...byKey.values()].map((list) => ({ lineId, buckets: list }));
-}
-
-/**
- * Takes the amounts the store reported after the debits (a store without read locks): each
- * bucket's `remaining` becomes what it holds now and `remainingBefore` what it held before this
- * batch's draws, whatever concurrent batches did meanwhile.
- */
-export function applyStoredRemaining(groups: readonly DrawnGroup[], drawn: ReadonlyMap<string, number>, remaining: ReadonlyMap<string, number>): void {
-  for (const group of groups) {
-    for (const bucket of group.buckets) {
-      const after = remaining.get(bucket.id);
-      if (after === undefined) continue;
-      bucket.remaining = after;
-      bucket.remainingBefore = after + (drawn.get(bucket.id) ?? 0);
-    }
-  }
 }
 
 /** The groups whose used share crossed 80 % or 100 % with this batch. */

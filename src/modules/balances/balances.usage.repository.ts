@@ -58,11 +58,9 @@ export interface RatingBucketRow {
 
 /** Everything one charged batch writes, in one transaction. */
 export interface UsageWrites {
+  /** Sorted by record id: concurrent batches insert twins in the same order, so they wait instead of deadlocking. */
   readonly records: readonly UsageRecordTable[];
-  /**
-   * One per bucket, sorted by id: the sum of the batch's draws on it (0 for a bucket whose amount
-   * is only read back, see `UsageStore.write`).
-   */
+  /** One per bucket drawn, sorted by id: the sum of the batch's draws on it. */
   readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number }>;
   /** Usage ledger transactions: one per line that drew something. */
   readonly transactions: ReadonlyArray<{ readonly id: string; readonly reference: string }>;
@@ -75,36 +73,32 @@ export interface UsageWrites {
  * statements on SQLite (better-sqlite3 is synchronous and in-process, so a statement costs
  * microseconds; reads take the batch's ids as one JSON array); one multi-row statement per table on
  * PostgreSQL (a round trip costs more than the rows). Both run inside the caller's transaction.
+ *
+ * What `loadBuckets` reads stays exact until the commit: SQLite transactions are serialised
+ * (`BEGIN IMMEDIATE`); on PostgreSQL the rows are locked as they are read, in id order, so
+ * concurrent batches over the same lines wait for each other. A batch takes no other bucket lock
+ * (its debits and ledger rows touch only buckets it read), and its records are inserted in record-id
+ * order: no two batches can each hold what the other waits for, so they never deadlock.
  */
 export interface UsageStore {
-  /**
-   * The active buckets of `lineIds` that are valid at some instant of `[fromMs, toMs]`. With `lock`,
-   * locked on PostgreSQL (in id order, so concurrent batches wait for each other instead of
-   * deadlocking); SQLite transactions are serialised anyway.
-   */
-  loadBuckets(tx: Tx, lineIds: readonly string[], fromMs: number, toMs: number, lock: boolean): Promise<RatingBucketRow[]>;
+  /** The active buckets of `lineIds` that are valid at some instant of `[fromMs, toMs]` (locked on PostgreSQL). */
+  loadBuckets(tx: Tx, lineIds: readonly string[], fromMs: number, toMs: number): Promise<RatingBucketRow[]>;
   /** The record ids among `recordIds` that are already stored. */
   findRecorded(tx: Tx, recordIds: readonly string[]): Promise<Set<string>>;
   /**
    * Writes the batch: the usage records, the ledger, then the guarded debits (`remaining >= amount`
-   * on an active bucket). On PostgreSQL, where concurrent batches write meanwhile, a failed attempt
-   * keeps nothing (savepoint) and says why, so that the caller rates again in the same transaction:
-   * `duplicates`, record ids a concurrent batch stored meanwhile; `refused`, buckets whose guard
-   * refused the debit (a concurrent batch drew from them since they were read). `conflict` (only
-   * where reads are exact, so never expected) means the caller must roll the transaction back.
-   * Otherwise `remaining` holds, on a store whose reads do not lock (PostgreSQL), what each debited
-   * bucket holds after the debits; undefined when the amounts read in the transaction are exact.
+   * on an active bucket; with exact reads a refusal is a defect, and throws). On PostgreSQL a twin of
+   * a record that a concurrent batch committed meanwhile (the insert waits for it) makes the attempt
+   * keep nothing (savepoint) and answer `duplicates`, so that the caller rates again without them.
    */
   write(tx: Tx, writes: UsageWrites): Promise<WriteOutcome>;
 }
 
 export type WriteOutcome =
-  | { readonly kind: 'written'; readonly remaining?: ReadonlyMap<string, number> }
-  | { readonly kind: 'duplicates'; readonly recordIds: ReadonlySet<string> }
-  | { readonly kind: 'refused'; readonly bucketIds: ReadonlySet<string> }
-  | { readonly kind: 'conflict' };
+  | { readonly kind: 'written' }
+  | { readonly kind: 'duplicates'; readonly recordIds: ReadonlySet<string> };
 
-const CONFLICT: WriteOutcome = { kind: 'conflict' };
+const WRITTEN: WriteOutcome = { kind: 'written' };
 
 const BUCKET_COLUMNS = 'id, line_id, kind, currency, granted, remaining, valid_from, valid_until, priority, coverage_countries';
 const RECORD_COLUMNS = 'record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units, charge_minor, currency, ltx_id, draws, created_at';
@@ -149,14 +143,14 @@ function sqliteStore(handle: SqliteDatabase.Database): UsageStore {
       for (const r of w.records) {
         const result = s.record.run(r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status,
           r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.ltx_id, r.draws, r.created_at);
-        if (result.changes !== 1) return CONFLICT;
+        assert(result.changes === 1, 'a usage record stored since it was looked for in the same transaction');
       }
       for (const t of w.transactions) s.transaction.run(t.id, t.reference, w.createdAtMs);
       for (const p of w.postings) s.posting.run(p.id, p.ltx_id, p.line_id, p.account, p.bucket_id, p.unit, p.amount);
       for (const d of w.debits) {
-        if (d.amount > 0 && s.debit.run(d.amount, d.amount, d.bucketId, d.amount).changes !== 1) return CONFLICT;
+        assert(s.debit.run(d.amount, d.amount, d.bucketId, d.amount).changes === 1, 'a debit refused on amounts read in the same transaction');
       }
-      return { kind: 'written' };
+      return WRITTEN;
     },
   };
 }
@@ -167,10 +161,11 @@ function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): 
 }
 
 const postgresStore: UsageStore = {
-  async loadBuckets(tx, lineIds, fromMs, toMs, lock) {
+  async loadBuckets(tx, lineIds, fromMs, toMs) {
+    // `no key update`: what the debits take anyway; the ledger's foreign-key checks can still share it.
     const { rows } = await sql<RatingBucketRow>`select ${sql.raw(BUCKET_COLUMNS)} from bucket
       where line_id = any(${lineIds}::text[]) and status = 'active' and valid_until > ${fromMs} and valid_from <= ${toMs}
-      ${lock ? sql`order by id for update` : sql``}`.execute(tx);
+      order by id for no key update`.execute(tx);
     return rows;
   },
   async findRecorded(tx, recordIds) {
@@ -181,19 +176,24 @@ const postgresStore: UsageStore = {
   async write(tx, w) {
     const r = columns(w.records, ['record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status',
       'allowance_units', 'overage_units', 'blocked_units', 'charge_minor', 'currency', 'ltx_id', 'draws'] as const);
-    // A twin committed by a concurrent batch (this insert waits for it) is skipped; then this
-    // attempt is taken back to the savepoint and the caller rates again without it.
     await sql`savepoint usage_records`.execute(tx);
+    // `with ordinality ... order by`: the rows go in in record-id order (see `UsageStore`).
     const inserted = await sql<{ record_id: string }>`insert into usage_record (${sql.raw(RECORD_COLUMNS)})
-      select *, ${w.createdAtMs}::bigint from unnest(${r[0]}::text[], ${r[1]}::text[], ${r[2]}::text[], ${r[3]}::bigint[],
+      select record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units,
+        charge_minor, currency, ltx_id, draws, ${w.createdAtMs}::bigint
+      from unnest(${r[0]}::text[], ${r[1]}::text[], ${r[2]}::text[], ${r[3]}::bigint[],
         ${r[4]}::text[], ${r[5]}::bigint[], ${r[6]}::text[], ${r[7]}::bigint[], ${r[8]}::bigint[], ${r[9]}::bigint[],
         ${r[10]}::bigint[], ${r[11]}::text[], ${r[12]}::text[], ${r[13]}::text[])
+        with ordinality as u(record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units,
+          blocked_units, charge_minor, currency, ltx_id, draws, n)
+      order by n
       on conflict (record_id) do nothing returning record_id`.execute(tx);
     if (inserted.rows.length !== w.records.length) {
       await sql`rollback to savepoint usage_records`.execute(tx);
       const stored = new Set(inserted.rows.map((row) => row.record_id));
       return { kind: 'duplicates', recordIds: new Set(w.records.map((row) => row.record_id).filter((id) => !stored.has(id))) };
     }
+    await sql`release savepoint usage_records`.execute(tx);
     if (w.transactions.length > 0) {
       await sql`insert into ledger_transaction (id, kind, reference, idempotency_key, created_at)
         select id, 'usage', reference, null, ${w.createdAtMs}::bigint
@@ -203,24 +203,13 @@ const postgresStore: UsageStore = {
         select * from unnest(${p[0]}::text[], ${p[1]}::text[], ${p[2]}::text[], ${p[3]}::text[], ${p[4]}::text[],
           ${p[5]}::text[], ${p[6]}::bigint[])`.execute(tx);
     }
-    const remaining = new Map<string, number>();
     if (w.debits.length > 0) {
-      // Last, so that the row locks it takes are held only until the commit that follows. The
-      // guard makes a draw rated on an amount that a concurrent batch has lowered since fail.
-      const { rows } = await sql<{ id: string; remaining: number }>`update bucket as b
-        set remaining = b.remaining - u.amount, used = b.used + u.amount
+      const result = await sql`update bucket as b set remaining = b.remaining - u.amount, used = b.used + u.amount
         from unnest(${w.debits.map((d) => d.bucketId)}::text[], ${w.debits.map((d) => d.amount)}::bigint[]) as u(id, amount)
-        where b.id = u.id and b.status = 'active' and b.remaining >= u.amount
-        returning b.id, b.remaining`.execute(tx);
-      for (const row of rows) remaining.set(row.id, Number(row.remaining));
-      if (rows.length !== w.debits.length) {
-        // Rolling back to the savepoint also releases the row locks this attempt took.
-        await sql`rollback to savepoint usage_records`.execute(tx);
-        return { kind: 'refused', bucketIds: new Set(w.debits.map((d) => d.bucketId).filter((id) => !remaining.has(id))) };
-      }
+        where b.id = u.id and b.status = 'active' and b.remaining >= u.amount`.execute(tx);
+      assert(Number(result.numAffectedRows) === w.debits.length, 'a debit refused on amounts read locked in the same transaction');
     }
-    await sql`release savepoint usage_records`.execute(tx);
-    return { kind: 'written', remaining };
+    return WRITTEN;
   },
 };
 

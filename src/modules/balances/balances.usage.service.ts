@@ -2,7 +2,7 @@ import { assert } from '../../platform/assert.js';
 import { inTransaction, type Tx } from '../../platform/db/database.js';
 import { enqueueJobs, type EnqueueJob, type JobHandler } from '../../platform/jobs/index.js';
 import { compareRatingBuckets, overageTermsFor, type OverageRule, type RatingBucket } from './balances.rating.js';
-import { applyStoredRemaining, findCrossings, rateBatch, type Crossing, type Rateable } from './balances.usage.batch.js';
+import { findCrossings, rateBatch, type Crossing, type Rateable } from './balances.usage.batch.js';
 import {
   MAX_RECORDS_PER_BATCH, MAX_START_SKEW_MS, countryOfRecord, normalizeMsisdn, rejected,
   type UsageKind, type UsageRecordInput, type UsageResult,
@@ -14,21 +14,10 @@ import {
 } from './balances.usage.repository.js';
 import type { UsageDeps, UsageLineRef, UsagePeriodRef } from './balances.usage.ports.js';
 
-/**
- * Attempts of a batch whose transaction met concurrent changes it could not resolve within its
- * rounds. The first attempt reads without locks; the next ones lock the lines' buckets.
- */
-const MAX_CONFLICT_ATTEMPTS = 4;
-/** Rounds of rating and writing within one attempt (see `UsageStore.write`). */
-const MAX_WRITE_ROUNDS = 8;
 /** Lines and period lists kept in memory at most (a few hundred bytes each). */
 const CACHE_ENTRIES = 200_000;
 /** How far back the periods read for rating reach (records older than this get no overage). */
 const PERIOD_LOOKBACK_MS = 366 * 86_400_000;
-
-class UsageConflict extends Error {
-  override readonly name = 'UsageConflict';
-}
 
 /**
  * Charging of usage records (see `chargeRecords`). The catalog's plans and zones are cached for the
@@ -157,13 +146,12 @@ export function createUsageCharging(deps: UsageDeps) {
   }
 
   /**
-   * Rates and writes the batch in one transaction: one read of the lines' buckets and of the
-   * record ids already stored, rating in memory, then a few multi-row writes. With `lock`, the
-   * buckets are locked as they are read (PostgreSQL); without, a concurrent batch that drew from a
-   * bucket meanwhile makes its guarded debit fail, and that line is read again, locked, and the
-   * batch rated again. Throws `UsageConflict` (to roll back and retry) when that does not settle.
+   * Rates and writes the batch in one transaction: one read of the lines' buckets (exact until the
+   * commit, see `UsageStore`) and of the record ids already stored, rating in memory, then a few
+   * multi-row writes. A twin that a concurrent batch stored meanwhile is answered `duplicate` and
+   * the rest rated again on the same amounts.
    */
-  async function chargeInTransaction(tx: Tx, items: readonly Rateable[], nowMs: number, lock: boolean): Promise<Map<number, UsageResult>> {
+  async function chargeInTransaction(tx: Tx, items: readonly Rateable[], nowMs: number): Promise<Map<number, UsageResult>> {
     let fromMs = Number.MAX_SAFE_INTEGER;
     let toMs = 0;
     const lineIds = new Set<string>();
@@ -174,26 +162,17 @@ export function createUsageCharging(deps: UsageDeps) {
       lineIds.add(item.line.id);
       recordIds.push(item.record.recordId);
     }
-    let rows = await store().loadBuckets(tx, [...lineIds], fromMs, toMs, lock);
+    const rows = await store().loadBuckets(tx, [...lineIds], fromMs, toMs);
     const recorded = await store().findRecorded(tx, recordIds);
-    for (let round = 1; ; round += 1) {
+    for (;;) {
       const batch = rateBatch(items, bucketsOf(rows), recorded, ids, nowMs);
       const outcome = await store().write(tx, batch.writes);
-      if (outcome.kind === 'conflict' || (outcome.kind !== 'written' && round >= MAX_WRITE_ROUNDS)) throw new UsageConflict();
       if (outcome.kind === 'duplicates') {
-        // Twins that concurrent batches stored meanwhile: rate again, on the amounts as read, without them.
+        // Each round knows of at least one more stored record, so this ends.
+        assert(outcome.recordIds.size > 0, 'a round without new duplicates');
         for (const id of outcome.recordIds) recorded.add(id);
         continue;
       }
-      if (outcome.kind === 'refused') {
-        // Lines that concurrent batches drew from meanwhile: read their buckets again, locked this
-        // time (so their debits cannot be refused again), and rate again.
-        const refusedLines = new Set(rows.filter((row) => outcome.bucketIds.has(row.id)).map((row) => row.line_id));
-        const fresh = await store().loadBuckets(tx, [...refusedLines], fromMs, toMs, true);
-        rows = [...rows.filter((row) => !refusedLines.has(row.line_id)), ...fresh];
-        continue;
-      }
-      if (outcome.remaining !== undefined) applyStoredRemaining(batch.groups, batch.drawn, outcome.remaining);
       const crossings = findCrossings(batch.groups);
       if (crossings.length > 0) await recordThresholds(tx, crossings, nowMs);
       return batch.results;
@@ -234,12 +213,10 @@ export function createUsageCharging(deps: UsageDeps) {
   /**
    * Rates and charges a batch of usage records (at most `MAX_RECORDS_PER_BATCH`), all in one
    * transaction, and answers per record in input order (see `UsageResult`). A record id already
-   * stored, or twice in the batch, is `duplicate`; on PostgreSQL a twin committed by a concurrent
-   * batch makes this batch roll back and run again, so it is `duplicate` too. Every debit is guarded
-   * (`remaining >= amount`), so concurrent batches never overdraw a bucket: on SQLite the store is
-   * serialised; on PostgreSQL a batch rated on amounts that a concurrent batch lowered fails its
-   * guard and runs again with the lines' buckets locked. A line's records are rated in start-time
-   * order.
+   * stored, or twice in the batch, is `duplicate`, also when a concurrent batch stores it meanwhile.
+   * Every debit is guarded (`remaining >= amount`) and rated on amounts that no concurrent batch can
+   * change before the commit, so concurrent batches never overdraw a bucket. A line's records are
+   * rated in start-time order.
    */
   async function chargeRecords(records: readonly UsageRecordInput[]): Promise<UsageResult[]> {
     assert(records.length <= MAX_RECORDS_PER_BATCH, `at most ${MAX_RECORDS_PER_BATCH} records per batch`);
@@ -247,16 +224,8 @@ export function createUsageCharging(deps: UsageDeps) {
     const results: Array<UsageResult | undefined> = new Array<UsageResult | undefined>(records.length);
     const items = await prepare(records, results, nowMs);
     if (items.length > 0) {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          const lock = attempt > 1;
-          const rated = await inTransaction(database.db, (tx) => chargeInTransaction(tx, items, nowMs, lock));
-          for (const [index, result] of rated) results[index] = result;
-          break;
-        } catch (error) {
-          if (!(error instanceof UsageConflict) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
-        }
-      }
+      const rated = await inTransaction(database.db, (tx) => chargeInTransaction(tx, items, nowMs));
+      for (const [index, result] of rated) results[index] = result;
     }
     return results.map((r, i) => {
       assert(r !== undefined, `record ${i} got no result`);

@@ -170,6 +170,13 @@ function isRetryable(error: unknown): boolean {
   return (typeof code === 'string' && (RETRYABLE_PG_CODES.has(code) || code === 'SQLITE_BUSY'));
 }
 
+const retries = new Map<string, number>();
+
+/** How many transactions `inTransaction` retried in this process, per error code (for operators and tests). */
+export function transactionRetryCounts(): ReadonlyMap<string, number> {
+  return new Map(retries);
+}
+
 /**
  * Runs `work` in one transaction, retrying a bounded number of times when the store reports a
  * serialization failure or deadlock (the work must therefore have no side effects outside it).
@@ -181,6 +188,8 @@ export async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Pr
       return await db.transaction().execute((tx) => insideTransaction.run(true, () => work(tx)));
     } catch (error) {
       if (attempt >= attempts || !isRetryable(error)) throw error;
+      const code = String((error as { code: string }).code);
+      retries.set(code, (retries.get(code) ?? 0) + 1);
       await new Promise((r) => setTimeout(r, 5 * attempt));
     }
   }

@@ -1,10 +1,11 @@
 import { beforeAll, expect, it } from 'vitest';
 import { GB_BYTES } from '../../../src/platform/money.js';
 import { checkLedgerInvariants } from '../../../src/modules/balances/index.js';
+import { transactionRetryCounts } from '../../../src/platform/db/database.js';
 import { describeEachStoreApp } from '../../support/app.js';
 import { outboxFor } from '../../support/http.js';
 import { seedCatalog } from '../../support/orders.js';
-import { grantBucket, lineWithPlan, postUsage, record, type WireRecord } from './usage.fixtures.js';
+import { grantBucket, lineWithPlan, postUsage, record, type TestLine, type WireRecord } from './usage.fixtures.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -58,6 +59,45 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     expect(blocked).toBe(20 * 5 * 150 - 10_000);
     expect(await bucket(japan)).toMatchObject({ remaining: 0, used: 10_000 });
     await ledgerSound(line.lineId);
+  });
+
+  it('charges concurrent batches over the same lines, with twins in different orders, without a deadlock', async () => {
+    const { app } = get();
+    const lines: TestLine[] = [];
+    for (let i = 0; i < 8; i += 1) lines.push(await lineWithPlan(app, 'EU-COMBO-15D', 'EUR'));
+    for (const line of lines) await grantBucket(app, line.lineId, { kind: 'money', currency: 'EUR', amount: 500 }, now());
+    // Every request holds all lines and the same 400 shared records, each request in its own order.
+    const shared = Array.from({ length: 400 }, (_, i) => record(lines[i % lines.length] as TestLine, 'data', 1000 + i, now()));
+    let seed = 7;
+    const shuffled = <T>(items: readonly T[]): T[] => {
+      const out = [...items];
+      for (let i = out.length - 1; i > 0; i -= 1) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        const j = seed % (i + 1);
+        [out[i], out[j]] = [out[j] as T, out[i] as T];
+      }
+      return out;
+    };
+    const requests = Array.from({ length: 8 }, () => shuffled([
+      ...shared, ...lines.flatMap((line) => Array.from({ length: 25 }, () => [record(line, 'data', 5 * 1024 * 1024, now()), record(line, 'voice', 300, now(), { country: 'US' })]).flat()),
+    ]));
+    const deadlocksBefore = transactionRetryCounts().get('40P01') ?? 0;
+    const answers = await Promise.all(requests.map((records) => postUsage(app, records)));
+    expect((transactionRetryCounts().get('40P01') ?? 0) - deadlocksBefore).toBe(0);
+    for (const twin of shared) {
+      const statuses = answers.map((list, r) => list[requests[r]?.indexOf(twin) ?? -1]?.status);
+      expect(statuses.filter((s) => s === 'duplicate'), twin.recordId).toHaveLength(7);
+    }
+    const stored = await db().selectFrom('usage_record').select(['line_id', 'allowance_units'])
+      .where('line_id', 'in', lines.map((l) => l.lineId)).execute();
+    expect(stored).toHaveLength(400 + 8 * 8 * 50);
+    for (const line of lines) {
+      const data = await db().selectFrom('bucket').select('used').where('line_id', '=', line.lineId).where('kind', '=', 'data').executeTakeFirstOrThrow();
+      const served = stored.filter((r) => r.line_id === line.lineId).reduce((sum, r) => sum + Number(r.allowance_units), 0);
+      const voiceServed = await db().selectFrom('bucket').select('used').where('line_id', '=', line.lineId).where('kind', '=', 'voice').executeTakeFirstOrThrow();
+      expect(Number(data.used) + Number(voiceServed.used)).toBe(served);
+      await ledgerSound(line.lineId);
+    }
   });
 
   it('does not draw from a bucket that expired before the record arrived, and writes off what was left', async () => {
