@@ -9,10 +9,10 @@ import type { UsageRecordTable, UsageWrites } from './balances.usage.repository.
 /**
  * Rating of one batch in memory (no I/O): the records grouped per line, each line's records in
  * start-time order against the line's buckets as read in the batch's transaction, and what the
- * batch writes. Per line and batch, one usage ledger transaction holds the draws of all its
- * records: one posting per bucket drawn (the sum of its draws) and one `usage` counter posting per
- * unit, so it balances per line and unit; every record keeps its own draws (`usage_record.draws`)
- * and the id of that transaction.
+ * batch writes. One usage ledger transaction holds the draws of the whole batch: per line, one
+ * posting per bucket drawn (the sum of its draws) and one `usage` counter posting per unit, so it
+ * balances per line and unit; every record keeps its own draws (`usage_record.draws`) and the id
+ * of that transaction.
  */
 
 /** A record that passed the checks outside the transaction, with its line, country and overage terms. */
@@ -76,7 +76,7 @@ export function rateBatch(
     else list.push(item);
   }
   const records: UsageRecordTable[] = [];
-  const transactions: Array<{ id: string; reference: string }> = [];
+  let ltxId: string | null = null;
   const postings: LedgerPostingTable[] = [];
   const drawn = new Map<string, number>();
   const groups: DrawnGroup[] = [];
@@ -85,17 +85,13 @@ export function rateBatch(
     if (list.length > 1) list.sort((a, b) => a.record.startedAtMs - b.record.startedAtMs);
     const buckets = bucketsByLine.get(lineId) ?? EMPTY;
     const lineDrawn = new Map<RatingBucket, number>();
-    let ltxId: string | null = null;
     for (const item of list) {
       const { record, country } = item;
       const rated = rateUsage(buckets, { kind: record.type, quantity: record.quantity, country, startedAtMs: record.startedAtMs }, item.overage);
       const draws: UsageDraw[] = [];
       let stored: string | null = null;
       if (rated.draws.length > 0) {
-        if (ltxId === null) {
-          ltxId = ids('ltx');
-          transactions.push({ id: ltxId, reference: record.recordId });
-        }
+        ltxId ??= ids('ltx');
         const pairs: Array<[string, number]> = [];
         for (const { bucket, amount } of rated.draws) {
           lineDrawn.set(bucket, (lineDrawn.get(bucket) ?? 0) + amount);
@@ -115,7 +111,7 @@ export function rateBatch(
         overageUnits: rated.overageUnits, blockedUnits: rated.blockedUnits, charge: rated.charge, draws,
       });
     }
-    if (ltxId !== null) {
+    if (lineDrawn.size > 0 && ltxId !== null) {
       addLinePostings(postings, ids, ltxId, lineId, lineDrawn);
       for (const [bucket, amount] of lineDrawn) drawn.set(bucket.id, amount);
       groups.push(...drawnGroups(lineId, buckets, lineDrawn, nowMs));
@@ -125,7 +121,7 @@ export function rateBatch(
   records.sort((a, b) => (a.record_id < b.record_id ? -1 : a.record_id > b.record_id ? 1 : 0));
   const debits = [...drawn].map(([bucketId, amount]) => ({ bucketId, amount }))
     .sort((a, b) => (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
-  return { results, writes: { records, debits, transactions, postings, createdAtMs: nowMs }, groups };
+  return { results, writes: { records, debits, ltxId, postings, createdAtMs: nowMs }, groups };
 }
 
 /** One posting per bucket drawn and one `usage` counter posting per unit: they balance per unit. */

@@ -1,7 +1,7 @@
 import { assert } from '../../platform/assert.js';
 import { inTransaction, type Tx } from '../../platform/db/database.js';
 import { enqueueJobs, type EnqueueJob, type JobHandler } from '../../platform/jobs/index.js';
-import { compareRatingBuckets, overageTermsFor, type OverageRule, type RatingBucket } from './balances.rating.js';
+import { compareRatingBuckets, overageTermsFor, type OverageRule, type OverageTerms, type RatingBucket } from './balances.rating.js';
 import { findCrossings, rateBatch, type Crossing, type Rateable } from './balances.usage.batch.js';
 import {
   MAX_RECORDS_PER_BATCH, MAX_START_SKEW_MS, countryOfRecord, normalizeMsisdn, rejected,
@@ -31,6 +31,8 @@ export function createUsageCharging(deps: UsageDeps) {
   const overageCache = new Map<string, Readonly<Record<UsageKind, OverageRule>> | null>();
   const zoneCache = new Map<string, ReadonlySet<string>>();
   const coverageCache = new Map<string, ReadonlySet<string>>();
+  // Bounded by plans × 3 kinds × ~250 countries.
+  const termsCache = new Map<string, OverageTerms | undefined>();
   // A line's number, SIM and owner never change, so a line once found is kept (bounded).
   const lineCache = new Map<string, UsageLineRef>();
   // Periods are only ever added, each starting no earlier than when it is added: the periods read
@@ -99,6 +101,15 @@ export function createUsageCharging(deps: UsageDeps) {
     }
   }
 
+  /** The overage terms of a plan's kind in a country (from the caches `loadCatalog` filled). */
+  function termsOf(planCode: string, kind: UsageKind, country: string): OverageTerms | undefined {
+    const key = `${planCode}\u0000${kind}\u0000${country}`;
+    if (termsCache.has(key)) return termsCache.get(key);
+    const terms = overageTermsFor(overageCache.get(planCode)?.[kind] ?? undefined, country, (code) => zoneCache.get(code));
+    termsCache.set(key, terms);
+    return terms;
+  }
+
   function coverageOf(json: string): ReadonlySet<string> {
     let set = coverageCache.get(json);
     if (set === undefined) {
@@ -137,11 +148,9 @@ export function createUsageCharging(deps: UsageDeps) {
     }
     if (found.length === 0) return [];
     const periodsByLine = await findPeriods(found, nowMs);
-    const zoneCountries = (code: string): ReadonlySet<string> | undefined => zoneCache.get(code);
     return found.map((item) => {
       const plan = periodAtStart(periodsByLine.get(item.line.id), item.record.startedAtMs);
-      const rule = plan === undefined ? undefined : overageCache.get(plan.planCode)?.[item.record.type];
-      return { ...item, overage: overageTermsFor(rule ?? undefined, item.country, zoneCountries) };
+      return { ...item, overage: plan === undefined ? undefined : termsOf(plan.planCode, item.record.type, item.country) };
     });
   }
 
