@@ -208,9 +208,12 @@ const postgresStore: UsageStore = {
           ${p[5]}::text[], ${p[6]}::bigint[])`.execute(tx);
     }
     if (w.debits.length > 0) {
+      // `b.id = any(...)` as well as the join: the buckets are found by primary key whatever the
+      // planner's statistics say (without, it may hash every active bucket).
+      const bucketIds = w.debits.map((d) => d.bucketId);
       const result = await sql`update bucket as b set remaining = b.remaining - u.amount, used = b.used + u.amount
-        from unnest(${w.debits.map((d) => d.bucketId)}::text[], ${w.debits.map((d) => d.amount)}::bigint[]) as u(id, amount)
-        where b.id = u.id and b.status = 'active' and b.remaining >= u.amount`.execute(tx);
+        from unnest(${bucketIds}::text[], ${w.debits.map((d) => d.amount)}::bigint[]) as u(id, amount)
+        where b.id = any(${bucketIds}::text[]) and b.id = u.id and b.status = 'active' and b.remaining >= u.amount`.execute(tx);
       assert(Number(result.numAffectedRows) === w.debits.length, 'a debit refused on amounts read locked in the same transaction');
     }
     return WRITTEN;
