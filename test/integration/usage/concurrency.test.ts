@@ -40,10 +40,24 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     const statuses = answers.map((a) => a[0]?.status).sort();
     expect(statuses).toEqual(['charged', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
     expect(answers.every((a) => a[1]?.status === 'charged')).toBe(true);
-    // 1 + 1 + 1 + 1 (raced) + 6 SMS: one ledger transaction each, nothing for the duplicates.
+    // 1 + 1 + 1 + 1 (raced) + 6 SMS records drew from buckets; the duplicates drew nothing.
     expect(await usageTransactions(line.lineId)).toBe(10);
     const data = (await line.client.get(`/api/v1/lines/${line.lineId}`)).json() as { allowances: Array<{ kind: string; used: number }> };
     expect(data.allowances.find((a) => a.kind === 'data')?.used).toBe(1111);
+    await ledgerSound(line.lineId);
+  });
+
+  it('stores a record raced by concurrent requests once when its line has no bucket to lock', async () => {
+    const { app } = get();
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    // Started the day before the plan: no bucket was valid then, so nothing is read or locked, and
+    // the twins meet at the insert (on PostgreSQL the later batch waits, then rates again without it).
+    const raced = record(line, 'data', 100, now() - DAY);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => postUsage(app, [raced, record(line, 'data', 1, now() - DAY)])));
+    expect(answers.map((a) => a[0]?.status).sort()).toEqual(['blocked', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    expect(answers.every((a) => a[1]?.status === 'blocked')).toBe(true);
+    const stored = await db().selectFrom('usage_record').select('record_id').where('line_id', '=', line.lineId).execute();
+    expect(stored).toHaveLength(7);
     await ledgerSound(line.lineId);
   });
 
