@@ -13,6 +13,7 @@ import { createIdFactory } from '../src/platform/ids.js';
 import { createLogger } from '../src/platform/logger.js';
 import { checkLedgerInvariants, type UsageRecordInput, type UsageStatus } from '../src/modules/balances/index.js';
 import { makeBatch, makeLines } from './charging-fixtures.js';
+import { rssSampler } from './memory.js';
 import { startBenchPostgres, type BenchPostgres } from './renewals-postgres.js';
 
 /**
@@ -41,6 +42,8 @@ interface StoreResult {
   readonly baselinePerSecond: number;
   readonly peakRssMB: number;
   readonly startRssMB: number;
+  /** The peak of each quarter of the run: flat when memory does not grow with the records charged. */
+  readonly rssByQuarterMB: readonly number[];
   readonly statuses: Record<UsageStatus, number>;
   readonly setupSeconds: number;
   readonly durability: string;
@@ -69,22 +72,6 @@ function options(args: readonly string[]): Options {
     stores: stores as Store[],
     concurrency: values.concurrency === undefined ? undefined : int('concurrency', values.concurrency, 1, 64),
   };
-}
-
-/** Peak resident memory while `work` runs, sampled every 50 ms. */
-async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakMB: number; startMB: number }> {
-  const startMB = process.memoryUsage().rss / 1048576;
-  let peak = startMB;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss / 1048576);
-  }, 50);
-  try {
-    const value = await work();
-    peak = Math.max(peak, process.memoryUsage().rss / 1048576);
-    return { value, peakMB: peak, startMB };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 /** Runs `batches` batches with `concurrency` workers, each building its batch on demand. */
@@ -181,16 +168,20 @@ async function benchStore(store: Store, o: Options, postgres: () => Promise<Benc
     const setupSeconds = (performance.now() - setupStart) / 1000;
     const statuses: Record<UsageStatus, number> = { charged: 0, partially_charged: 0, blocked: 0, duplicate: 0, rejected: 0 };
     const startedAtMs = Date.now();
-    const product = await withPeakRss(() => runBatches(o, concurrency, async (records) => {
+    const startRssMB = Math.round(process.memoryUsage.rss() / 1_048_576);
+    const memory = rssSampler();
+    const seconds = await runBatches(o, concurrency, async (records) => {
       for (const result of await services.usage.chargeRecords(records)) statuses[result.status] += 1;
-    }, 'rec', startedAtMs));
+      memory.sample();
+    }, 'rec', startedAtMs);
+    const rss = memory.stop();
     await verify(database, o, statuses);
     const baseline = await prepareBaseline(database, o.lines);
     const baselineSeconds = await runBatches(o, concurrency, baseline, 'base', startedAtMs);
     await services.notifications.close();
     return {
-      store, count: o.records, seconds: product.value, perSecond: Math.round(o.records / product.value),
-      baselinePerSecond: Math.round(o.records / baselineSeconds), peakRssMB: Math.round(product.peakMB), startRssMB: Math.round(product.startMB),
+      store, count: o.records, seconds, perSecond: Math.round(o.records / seconds),
+      baselinePerSecond: Math.round(o.records / baselineSeconds), peakRssMB: rss.peakMB, startRssMB, rssByQuarterMB: rss.quartersMB,
       statuses, setupSeconds, durability: await durabilityOf(database), concurrency,
     };
   } finally {
@@ -213,10 +204,10 @@ async function verify(database: Database, o: Options, statuses: Record<UsageStat
 }
 
 function table(results: readonly StoreResult[]): string {
-  const head = ['store', 'records', 'seconds', 'records/s', 'baseline/s', 'vs baseline', 'workers', 'peak RSS MB', 'charged', 'partial', 'blocked', 'duplicate', 'rejected'];
+  const head = ['store', 'records', 'seconds', 'records/s', 'baseline/s', 'vs baseline', 'workers', 'peak RSS MB', 'RSS by quarter MB', 'charged', 'partial', 'blocked', 'duplicate', 'rejected'];
   const rows = results.map((r) => [
     r.store, r.count.toLocaleString('en'), r.seconds.toFixed(1), r.perSecond.toLocaleString('en'), r.baselinePerSecond.toLocaleString('en'),
-    `${((r.perSecond / r.baselinePerSecond) * 100).toFixed(0)} %`, String(r.concurrency), `${r.peakRssMB} (from ${r.startRssMB})`,
+    `${((r.perSecond / r.baselinePerSecond) * 100).toFixed(0)} %`, String(r.concurrency), `${r.peakRssMB} (from ${r.startRssMB})`, r.rssByQuarterMB.join('/'),
     String(r.statuses.charged), String(r.statuses.partially_charged), String(r.statuses.blocked), String(r.statuses.duplicate), String(r.statuses.rejected),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));

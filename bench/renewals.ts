@@ -14,6 +14,7 @@ import { createLogger } from '../src/platform/logger.js';
 import { createSandboxProvider, type SandboxProvider } from '../src/modules/payments/sandbox/sandbox.provider.js';
 import { SANDBOX_TOKENS } from '../src/modules/payments/sandbox/sandbox.js';
 import { makeDueLines } from './renewals-fixtures.js';
+import { rssSampler } from './memory.js';
 import { startBenchPostgres, type BenchPostgres } from './renewals-postgres.js';
 
 /**
@@ -73,29 +74,6 @@ interface Result {
 function benchConfig(databaseUrl: string, batch: number, inFlight: number): Config {
   const base = loadConfig({ ROAMLINE_ENV: 'test', ROAMLINE_LOG_LEVEL: 'error', DATABASE_URL: databaseUrl, ROAMLINE_PAYMENT_PROVIDERS: '' });
   return { ...base, renewals: { ...base.renewals, batchSize: batch, maxInFlight: inFlight } };
-}
-
-/** Samples the resident set size while the run lasts; the peak, and the peak of each quarter of the run. */
-function rssSampler(): { stop(): { peakMB: number; quartersMB: number[] } } {
-  const samples: Array<{ atMs: number; rss: number }> = [];
-  const sample = (): void => void samples.push({ atMs: performance.now(), rss: process.memoryUsage.rss() });
-  sample();
-  const timer = setInterval(sample, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      const first = samples[0]?.atMs ?? 0;
-      const span = Math.max(1, (samples.at(-1)?.atMs ?? first) - first);
-      const quarters = [0, 0, 0, 0];
-      for (const s of samples) {
-        const q = Math.min(3, Math.floor(((s.atMs - first) / span) * 4));
-        quarters[q] = Math.max(quarters[q] ?? 0, s.rss);
-      }
-      const mb = (bytes: number): number => Math.round(bytes / 1_048_576);
-      return { peakMB: mb(Math.max(...samples.map((s) => s.rss))), quartersMB: quarters.map(mb) };
-    },
-  };
 }
 
 /** What the store does by itself with the same durability: single-row commits, and rows in multi-row inserts. */
