@@ -159,13 +159,18 @@ export interface ProviderRefund {
   readonly failureCode?: string;
 }
 
+export type PaymentEventKind = 'payment' | 'setup' | 'method_detached';
+
 /** A verified webhook event, reduced to what the platform applies. */
 export interface ProviderEvent {
   /**
    * `setup`: the event is about a setup (`providerPaymentId` is then the provider's setup id and
-   * `paymentId` our setup id); applying it asks the provider for the setup's state. Default `payment`.
+   * `paymentId` our setup id); applying it asks the provider for the setup's state.
+   * `method_detached`: a saved payment method was removed at the provider (`providerPaymentId` is
+   * the provider's method reference; `status` is `cancelled`); applying it forgets the method.
+   * Default `payment`.
    */
-  readonly kind?: 'payment' | 'setup';
+  readonly kind?: PaymentEventKind;
   /** The provider's event id: the deduplication key (with the provider's name). */
   readonly eventId: string;
   readonly providerPaymentId: string;

@@ -3,7 +3,7 @@ import type { Dialect, Executor, Tx } from '../../platform/db/database.js';
 import { insertRows } from '../../platform/db/bulk.js';
 import type { Currency } from '../../platform/money.js';
 import { LIST_LIMIT, OPEN_STATUSES, type PaymentStatus, type RefundReason, type RefundStatus } from './payments.js';
-import type { ProviderStatus } from './payments.provider.js';
+import type { PaymentEventKind, ProviderStatus } from './payments.provider.js';
 
 export interface PaymentTable {
   id: string;
@@ -35,8 +35,11 @@ export interface PaymentEventTable {
   currency: Currency | null;
   failure_code: string | null;
   payload: string;
-  /** `payment`, or `setup` for an event about saving a method (`payment_ref` is then our setup id). */
-  kind: 'payment' | 'setup';
+  /**
+   * `payment`; `setup` for an event about saving a method (`payment_ref` is then our setup id);
+   * `method_detached` for a saved method removed at the provider (`provider_payment_id` is its reference).
+   */
+  kind: PaymentEventKind;
   received_at: number;
   applied_at: number | null;
 }
@@ -224,6 +227,13 @@ export async function findPaymentMethod(db: Executor, customerId: string, id: st
 
 export async function deletePaymentMethod(db: Executor, customerId: string, id: string): Promise<number> {
   const result = await db.deleteFrom('payment_method').where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Forgets the saved methods with this provider reference (removed at the provider); how many there were. */
+export async function deletePaymentMethodsByRef(db: Executor, provider: string, providerMethodRef: string): Promise<number> {
+  const result = await db.deleteFrom('payment_method').where('provider', '=', provider).where('provider_method_ref', '=', providerMethodRef)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

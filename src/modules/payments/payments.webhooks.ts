@@ -7,7 +7,9 @@ import { APPLY_EVENT_MAX_ATTEMPTS } from './payments.js';
 import type { Outcomes } from './payments.outcome.js';
 import type { Setups } from './payments.setups.js';
 import type { WebhookAcknowledgement } from './payments.provider.js';
-import { findEvent, findPayment, findPaymentByProviderRef, insertEvent, markEventApplied, type PaymentRow } from './payments.repository.js';
+import {
+  deletePaymentMethodsByRef, findEvent, findPayment, findPaymentByProviderRef, insertEvent, markEventApplied, type PaymentRow,
+} from './payments.repository.js';
 
 export const APPLY_EVENT_JOB = 'payments.apply_event';
 /**
@@ -66,6 +68,16 @@ export function createWebhooks(deps: PaymentsDeps, outcomes: Outcomes, setups: S
     if (event.kind === 'setup') {
       await setups.applyEvent(event);
       await markEventApplied(db, event.id, clock.nowMs());
+      return;
+    }
+    if (event.kind === 'method_detached') {
+      // Forgotten like a method the customer removed (an auto-renew that named it fails with `payment_method_missing`).
+      const forgotten = await inTransaction(db, async (tx) => {
+        const count = await deletePaymentMethodsByRef(tx, event.provider, event.provider_payment_id);
+        await markEventApplied(tx, event.id, clock.nowMs());
+        return count;
+      });
+      log.info({ eventId: event.event_id, provider: event.provider, forgotten }, 'payment method removed at the provider');
       return;
     }
     const payment = await paymentOf(event);

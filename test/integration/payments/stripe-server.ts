@@ -139,11 +139,15 @@ export class LocalStripe {
   /** A webhook event about a SetupIntent as it stands (or with `patch`), signed at `timestampSeconds`. */
   setupEvent(type: string, setupIntentId: string, timestampSeconds: number, patch: Json = {}, eventId = newId('evt')): { rawBody: string; headers: Record<string, string> } {
     const object = { ...this.setupIntent(setupIntentId), ...patch };
-    const payload = JSON.stringify({
-      id: eventId, object: 'event', api_version: '2026-10-28.endive', created: timestampSeconds, livemode: false,
-      pending_webhooks: 1, request: { id: null, idempotency_key: null }, type, data: { object },
-    });
-    return { rawBody: payload, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': this.sign(payload, timestampSeconds) } };
+    return this.signedEvent(type, object, timestampSeconds, eventId);
+  }
+
+  /** A webhook event about a payment method as it stands, signed at `timestampSeconds`. */
+  methodEvent(type: string, paymentMethodId: string, timestampSeconds: number, eventId = newId('evt')): { rawBody: string; headers: Record<string, string> } {
+    const method = this.methods.get(paymentMethodId);
+    if (method === undefined) throw new Error(`no payment method ${paymentMethodId}`);
+    const { behaviour: _behaviour, ...object } = method;
+    return this.signedEvent(type, object, timestampSeconds, eventId);
   }
 
   intent(id: string): Json {
@@ -155,6 +159,11 @@ export class LocalStripe {
   /** A webhook event about the intent as it stands (or with `patch`), signed at `timestampSeconds`. */
   event(type: string, intentId: string, timestampSeconds: number, patch: Json = {}, eventId = newId('evt')): { rawBody: string; headers: Record<string, string> } {
     const object = { ...this.intent(intentId), ...patch };
+    return this.signedEvent(type, object, timestampSeconds, eventId);
+  }
+
+  /** A webhook event (Stripe's envelope around `object`), signed at `timestampSeconds`. */
+  private signedEvent(type: string, object: Json, timestampSeconds: number, eventId: string): { rawBody: string; headers: Record<string, string> } {
     const payload = JSON.stringify({
       id: eventId, object: 'event', api_version: '2026-10-28.endive', created: timestampSeconds, livemode: false,
       pending_webhooks: 1, request: { id: null, idempotency_key: null }, type, data: { object },

@@ -111,6 +111,35 @@ describePayments('payments: saving a card with a Stripe SetupIntent', (get) => {
     expect(await methodsOf(client)).toHaveLength(1);
   });
 
+  it('forgets a saved card that was removed at Stripe (signed payment_method.detached), once; other customers keep theirs', async () => {
+    const t = get();
+    // Saved through the customer's return from Stripe's page.
+    const saveCard = async (card: string) => {
+      const { client, setup, sessionId } = await startStripeSetup(t);
+      stripe.completeSetup(sessionId, card);
+      expect(setupOf(await client.post(`/api/v1/payment-methods/setups/${setup.id}/confirm`, {})).status).toBe('succeeded');
+      return client;
+    };
+    const mine = { client: await saveCard('pm_card_visa') };
+    const theirs = { client: await saveCard('pm_card_mastercard') };
+    const [saved] = await methodsOf(mine.client);
+    const ref = (await t.database.db.selectFrom('payment_method').select('provider_method_ref').where('id', '=', saved?.id ?? '').executeTakeFirstOrThrow()).provider_method_ref;
+
+    const detached = stripe.methodEvent('payment_method.detached', ref, nowSeconds(t));
+    const forged = { ...detached.headers, 'stripe-signature': stripe.sign(detached.rawBody, nowSeconds(t), 'whsec_not_the_endpoint_secret') };
+    expectProblem(await t.postWebhook('stripe', detached.rawBody, forged), 400, 'payments.webhook_signature_invalid');
+    await t.jobs.runDue();
+    expect(await methodsOf(mine.client)).toHaveLength(1);
+
+    for (const duplicate of [false, true]) {
+      expect((await t.postWebhook('stripe', detached.rawBody, detached.headers)).json()).toEqual({ received: true, duplicate });
+    }
+    await t.jobs.runDue();
+    expect(await methodsOf(mine.client)).toEqual([]);
+    expect(await methodsOf(theirs.client)).toHaveLength(1);
+    expect(await t.parkedJobs()).toEqual([]);
+  });
+
   it('a declined card on Stripe’s page saves nothing; the setup stays open for another card', async () => {
     const t = get();
     const { client, setup, sessionId, setupIntentId } = await startStripeSetup(t);

@@ -203,6 +203,12 @@ export function createStripeProvider(ctx: PlatformContext, config: StripeConfig,
       const setup = setupEventOf(event);
       return setup === undefined ? undefined : { kind: 'setup', ...setup };
     }
+    if (event.type === 'payment_method.detached') {
+      // Removed at Stripe (by the customer's bank, Stripe's dashboard or an API call): it can no longer be charged.
+      const method = event.data.object as Stripe.PaymentMethod;
+      if (method.object !== 'payment_method' || typeof method.id !== 'string') throw paymentsErrors.webhookPayloadInvalid();
+      return { kind: 'method_detached', eventId: event.id, providerPaymentId: method.id, status: 'cancelled' };
+    }
     if (!PAYMENT_INTENT_EVENTS.has(event.type)) return undefined;
     const intent = event.data.object as Stripe.PaymentIntent;
     if (intent.object !== 'payment_intent' || typeof intent.id !== 'string') throw paymentsErrors.webhookPayloadInvalid();
