@@ -75,7 +75,7 @@ describePayments('payments: Alipay agreement signing and agreement payment', (ge
     // Auto-renew asks payments whether the method renews off-session, then charges it.
     const usable = await t.payments.offSession.offSessionMethod(t.database.db, customerId, methods[0]?.id ?? '');
     expect(usable).toMatchObject({ provider: 'alipay', method: 'alipay_agreement', brand: 'alipay' });
-    const renewal = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, 4800, 'CNY');
+    const renewal = t.newOrder(customerId, 4800, 'CNY');
     const charged = await t.payments.payOrder({ customerId, orderId: renewal, method: 'alipay_agreement', paymentMethodId: methods[0]?.id ?? '', offSession: true });
     expect(charged).toMatchObject({ status: 'succeeded', provider: 'alipay', method: 'alipay_agreement', off_session: 1 });
     expect(alipay.requests.find((r) => r.biz.out_trade_no === `rl_${charged.id}`)).toMatchObject({
@@ -83,7 +83,7 @@ describePayments('payments: Alipay agreement signing and agreement payment', (ge
     });
     expect(t.gateway.order(renewal).status).toBe('paid');
     // On-session, the agreement is refused: it is charged only with the customer away.
-    const order = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, 4800, 'CNY');
+    const order = t.newOrder(customerId, 4800, 'CNY');
     expectProblem(await client.post(`/api/v1/orders/${order}/payments`, { method: 'alipay_agreement', paymentMethodId: methods[0]?.id }), 422, 'payments.payment_method_invalid');
     expect(await t.parkedJobs()).toEqual([]);
   });

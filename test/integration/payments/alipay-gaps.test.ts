@@ -1,7 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
-import { newClient, signUp } from '../../support/accounts.js';
 import { FakeAlipayGateway } from './alipay.gateway.js';
-import { describePayments, paymentOf, type PaymentsTestApp, paymentRow } from './support.js';
+import { describePayments, paidCalls, paymentOf, paymentRow, type PaymentsTestApp } from './support.js';
 
 /**
  * Issue 4 flows of Alipay direct not covered by alipay.test.ts, against the same local gateway
@@ -17,13 +16,9 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8
 
 async function cnyOrder(t: PaymentsTestApp, totalMinor = 1999) {
   alipay.nowMs = () => t.clock.nowMs();
-  const client = newClient(t.app);
-  const { customerId } = await signUp(client);
-  const orderId = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, totalMinor, 'CNY');
-  return { client, customerId, orderId };
+  return t.customerWithOrder(totalMinor, 'CNY');
 }
 
-const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);
 
 describePayments('payments: Alipay direct, the flows alipay.test.ts leaves out', (get) => {
   it('decline: a trade Alipay closes unpaid (TRADE_CLOSED notify) cancels the payment; the order stays payable and is paid by a new payment', async () => {

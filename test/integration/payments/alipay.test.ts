@@ -3,9 +3,9 @@ import { afterAll, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../../src/platform/clock.js';
 import { formatBeijingTime } from '../../../src/modules/payments/alipay/alipay.js';
 import { createAlipayProvider } from '../../../src/modules/payments/alipay/alipay.provider.js';
-import { expectProblem, newClient, signUp } from '../../support/accounts.js';
+import { expectProblem } from '../../support/accounts.js';
 import { FakeAlipayGateway } from './alipay.gateway.js';
-import { describePayments, paymentOf, type PaymentsTestApp, paymentRow, eventsOf } from './support.js';
+import { describePayments, eventsOf, paidCalls, paymentOf, paymentRow, type PaymentsTestApp } from './support.js';
 
 /**
  * Alipay direct against a local gateway that speaks Alipay's protocol (alipay.gateway.ts), through
@@ -21,13 +21,9 @@ const ADMIN_KEY = 'admin-key-for-alipay-tests-0123456789';
 
 async function cnyOrder(t: PaymentsTestApp, totalMinor = 1999) {
   alipay.nowMs = () => t.clock.nowMs();
-  const client = newClient(t.app);
-  const { customerId } = await signUp(client);
-  const orderId = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, totalMinor, 'CNY');
-  return { client, customerId, orderId };
+  return t.customerWithOrder(totalMinor, 'CNY');
 }
 
-const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);
 const requestsFor = (outTradeNo: string) => alipay.requests.filter((r) => r.biz.out_trade_no === outTradeNo);
 
 describePayments('payments: Alipay direct', (get) => {
@@ -192,18 +188,18 @@ describePayments('payments: Alipay direct', (get) => {
     const { client, customerId, orderId } = await cnyOrder(t, 4800);
     const agreementNo = '20265527000000000001';
     expectProblem(await client.post(`/api/v1/orders/${orderId}/payments`, { method: 'alipay_agreement', paymentMethodToken: agreementNo }), 422, 'payments.payment_method_invalid');
-    const other = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, 4800, 'CNY');
+    const other = t.newOrder(customerId, 4800, 'CNY');
     const renewed = await t.payments.payOrder({ customerId, orderId: other, method: 'alipay_agreement', paymentMethodToken: agreementNo, offSession: true });
     expect(renewed).toMatchObject({ status: 'succeeded', provider: 'alipay' });
     expect(t.gateway.order(other).status).toBe('paid');
     const withholding = requestsFor(`rl_${renewed.id}`)[0];
     expect(withholding).toMatchObject({ method: 'alipay.trade.pay', biz: { product_code: 'GENERAL_WITHHOLDING', agreement_params: { agreement_no: agreementNo }, total_amount: '48.00' } });
 
-    const third = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, 4800, 'CNY');
+    const third = t.newOrder(customerId, 4800, 'CNY');
     const refused = await t.payments.payOrder({ customerId, orderId: third, method: 'alipay_agreement', paymentMethodToken: '20265527999999999999', offSession: true });
     expect(refused).toMatchObject({ status: 'failed', failure_code: 'alipay_acq_agreement_not_exist' });
 
-    const usd = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, 1999, 'USD');
+    const usd = t.newOrder(customerId, 1999, 'USD');
     const before = alipay.requests.length;
     expectProblem(await client.post(`/api/v1/orders/${usd}/payments`, { method: 'alipay_qr' }), 402, 'payments.declined');
     expect(alipay.requests.length).toBe(before);

@@ -190,7 +190,7 @@ describePayments('payments: Stripe', (get) => {
   it('TWD: Roamline’s whole dollars are sent as Stripe’s two-decimal amount and read back', async () => {
     const t = get();
     const { client, customerId } = await t.customerWithOrder();
-    const orderId = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, 500, 'TWD');
+    const orderId = t.newOrder(customerId, 500, 'TWD');
     const payment = paymentOf(await pay(client, orderId, { method: 'card', paymentMethodToken: 'pm_card_visa' }));
     expect(payment).toMatchObject({ status: 'succeeded', amountMinor: 500, currency: 'TWD' });
     expect(stripe.requests.find((r) => r.idempotencyKey === `rl_${payment.id}`)?.body).toMatchObject({ amount: '50000', currency: 'twd' });

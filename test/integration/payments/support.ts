@@ -97,8 +97,9 @@ export interface PaymentsTestApp {
   readonly payments: PaymentsService;
   readonly jobs: JobRunner;
   /** A signed-in customer with an order of `totalMinor` waiting for payment. */
-  customerWithOrder(totalMinor?: number): Promise<{ client: TestClient; customerId: string; orderId: string }>;
-  newOrder(customerId: string, totalMinor?: number): string;
+  /** A new signed-up customer with an order waiting to be paid (19.99 in the gateway's default currency unless told). */
+  customerWithOrder(totalMinor?: number, currency?: Currency): Promise<{ client: TestClient; customerId: string; orderId: string }>;
+  newOrder(customerId: string, totalMinor?: number, currency?: Currency): string;
   /** Delivers raw bytes to the webhook route as a provider would (no session, no CSRF). */
   postWebhook(provider: string, rawBody: string, headers: Record<string, string>): Promise<LightMyRequestResponse>;
   /** A sandbox event for `chargeId`, signed now (or at `timestampSeconds`). */
@@ -146,13 +147,13 @@ export async function createPaymentsTestApp(store: Store, options: PaymentsTestO
   const payments = app.roamline.services.payments;
   const jobs = app.roamline.jobs;
   const secret = sandboxWebhookSecret(config.secretKey);
-  const newOrder = (customerId: string, totalMinor = 1999): string => gateway.add(app.roamline.ctx.ids('ord'), customerId, totalMinor);
+  const newOrder = (customerId: string, totalMinor = 1999, currency?: Currency): string => gateway.add(app.roamline.ctx.ids('ord'), customerId, totalMinor, currency);
   return {
     app, clock, database, config, gateway, payments, jobs, newOrder,
-    async customerWithOrder(totalMinor = 1999) {
+    async customerWithOrder(totalMinor = 1999, currency) {
       const client = newClient(app);
       const { customerId } = await signUp(client);
-      return { client, customerId, orderId: newOrder(customerId, totalMinor) };
+      return { client, customerId, orderId: newOrder(customerId, totalMinor, currency) };
     },
     postWebhook: (provider, rawBody, headers) => app.inject({ method: 'POST', url: `/api/v1/webhooks/${provider}`, payload: rawBody, headers }),
     signedSandboxEvent(event, timestampSeconds = Math.floor(clock.nowMs() / 1000)) {
@@ -213,3 +214,6 @@ export const paymentRow = (t: PaymentsTestApp, paymentId: string) =>
 /** The provider events stored for a payment. */
 export const eventsOf = (t: PaymentsTestApp, paymentId: string) =>
   t.database.db.selectFrom('payment_event').selectAll().where('payment_ref', '=', paymentId).execute();
+
+/** The calls that marked `orderId` paid, in order. */
+export const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);

@@ -1,8 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { SECOND_MS } from '../../../src/platform/clock.js';
-import { newClient, signUp } from '../../support/accounts.js';
 import { FakeWechatPay } from './wechatpay.server.js';
-import { describePayments, paymentOf, type PaymentsTestApp, paymentRow, eventsOf } from './support.js';
+import { describePayments, eventsOf, paidCalls, paymentOf, paymentRow, type PaymentsTestApp } from './support.js';
 
 /**
  * Issue 4 flows of WeChat Pay API v3 not covered by wechatpay.test.ts, against the same local
@@ -16,13 +15,9 @@ afterAll(() => wx.stop());
 
 async function cnyOrder(t: PaymentsTestApp, totalMinor = 1999) {
   wx.nowMs = () => t.clock.nowMs();
-  const client = newClient(t.app);
-  const { customerId } = await signUp(client);
-  const orderId = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, totalMinor, 'CNY');
-  return { client, customerId, orderId };
+  return t.customerWithOrder(totalMinor, 'CNY');
 }
 
-const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);
 
 describePayments('payments: WeChat Pay API v3, the flows wechatpay.test.ts leaves out', (get) => {
   it('decline: a payment WeChat Pay reports PAYERROR fails on reconciliation, CLOSED is cancelled; the order stays payable and is paid by a new payment', async () => {

@@ -2,9 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { MINUTE_MS, SECOND_MS } from '../../../src/platform/clock.js';
 import { createWechatPayProvider } from '../../../src/modules/payments/wechatpay/wechatpay.provider.js';
-import { expectProblem, newClient, signUp } from '../../support/accounts.js';
+import { expectProblem } from '../../support/accounts.js';
 import { FakeWechatPay } from './wechatpay.server.js';
-import { describePayments, paymentOf, type PaymentsTestApp, paymentRow, eventsOf } from './support.js';
+import { describePayments, eventsOf, paidCalls, paymentOf, paymentRow, type PaymentsTestApp } from './support.js';
 
 /**
  * WeChat Pay API v3 against a local server that speaks its protocol (wechatpay.server.ts), on both
@@ -18,15 +18,11 @@ afterAll(() => wx.stop());
 
 async function cnyOrder(t: PaymentsTestApp, totalMinor = 1999) {
   wx.nowMs = () => t.clock.nowMs();
-  const client = newClient(t.app);
-  const { customerId } = await signUp(client);
-  const orderId = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, totalMinor, 'CNY');
-  return { client, customerId, orderId };
+  return t.customerWithOrder(totalMinor, 'CNY');
 }
 
 const refundsOf = (t: PaymentsTestApp, paymentId: string) =>
   t.database.db.selectFrom('payment_refund').selectAll().where('payment_id', '=', paymentId).execute();
-const paidCalls = (t: PaymentsTestApp, orderId: string) => t.gateway.markPaidCalls.filter((c) => c.orderId === orderId);
 const requestsFor = (outTradeNo: string) => wx.requests.filter((r) => r.path.includes(outTradeNo) || r.body?.out_trade_no === outTradeNo);
 
 describePayments('payments: WeChat Pay API v3', (get) => {
@@ -221,10 +217,10 @@ describePayments('payments: WeChat Pay API v3', (get) => {
   it('refuses non-CNY orders and H5 without the customer IP before any call; cancels an abandoned Native payment', async () => {
     const t = get();
     const { client, customerId } = await cnyOrder(t);
-    const usd = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, 1999, 'USD');
+    const usd = t.newOrder(customerId, 1999, 'USD');
     const before = wx.requests.length;
     expectProblem(await client.post(`/api/v1/orders/${usd}/payments`, { method: 'wechatpay_native' }), 402, 'payments.declined');
-    const cny = t.gateway.add(t.app.roamline.ctx.ids('ord'), customerId, 1999, 'CNY');
+    const cny = t.newOrder(customerId, 1999, 'CNY');
     expect(await t.payments.payOrder({ customerId, orderId: cny, method: 'wechatpay_h5' })).toMatchObject({ status: 'failed', failure_code: 'client_ip_required' });
     expect(wx.requests.length).toBe(before);
     await expect(t.payments.payOrder({ customerId, orderId: cny, method: 'wechatpay_native', offSession: true })).rejects.toMatchObject({ code: 'payments.method_not_available' });
