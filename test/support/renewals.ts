@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { buildApp } from '../../src/app/app.js';
 import { allMigrations } from '../../src/app/migrations.js';
-import { DAY_MS, ManualClock } from '../../src/platform/clock.js';
+import { DAY_MS, HOUR_MS, ManualClock } from '../../src/platform/clock.js';
 import { testConfig, type Config } from '../../src/platform/config.js';
 import type { RenewalsConfig } from '../../src/platform/config.renewals.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -217,6 +217,22 @@ export interface AutoRenewReply {
 }
 
 /** The line as `GET /lines/{id}` shows it. */
+/**
+ * A traveller's line with auto-renew on a saved card, 24 h before its period ends, and a renewal
+ * sweep whose charge the provider holds (`gate.release()` lets it answer; `sweep` ends after that).
+ */
+export async function sweepHeldAtProvider(t: RenewalsTestApp) {
+  const who = await traveller(t.app);
+  const { lineId, paymentMethodId, periodEndMs } = await lineWithSavedCard(t, who, { provider: 'testpay' });
+  await enableAutoRenew(who, lineId, paymentMethodId);
+  t.clock.set(periodEndMs - 24 * HOUR_MS);
+  const gate = t.provider.hold(who.customerId);
+  const sweep = t.app.roamline.services.renewals.runDue();
+  for (let i = 0; i < 500 && !gate.waiting(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(gate.waiting()).toBe(true);
+  return { who, lineId, paymentMethodId, periodEndMs, gate, sweep };
+}
+
 export async function lineOf(who: Traveller, lineId: string): Promise<{ status: string; validUntil: string | null; graceEndsAt: string | null; planCode: string | null; allowances: Array<{ kind: string; remaining: number; upcoming: number }> }> {
   const response = await who.client.get(`/api/v1/lines/${lineId}`);
   expect(response.statusCode, response.body).toBe(200);

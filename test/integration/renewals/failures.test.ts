@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS } from '../../../src/platform/clock.js';
 import { checkLedgerInvariants } from '../../../src/modules/balances/index.js';
 import {
-  DAY_MS, at, attemptsOf, describeRenewals, enableAutoRenew, lineOf, lineWithSavedCard, messagesOf, periodsOf, renewalOrders, traveller,
+  DAY_MS, at, attemptsOf, describeRenewals, enableAutoRenew, lineOf, lineWithSavedCard, messagesOf, periodsOf, renewalOrders, sweepHeldAtProvider,
+  traveller,
   type AutoRenewReply,
 } from '../../support/renewals.js';
 
@@ -149,14 +150,7 @@ describeRenewals('auto-renew: failures, retries, the customer\'s action, grace a
 
   it('a renewal by hand while the automatic charge is in flight: one period, and the automatic charge is refunded', async () => {
     const t = get();
-    const who = await traveller(t.app);
-    const { lineId, paymentMethodId, periodEndMs } = await lineWithSavedCard(t, who, { provider: 'testpay' });
-    await enableAutoRenew(who, lineId, paymentMethodId);
-    t.clock.set(periodEndMs - 24 * HOUR_MS);
-    const gate = t.provider.hold(who.customerId);
-    const sweep = t.app.roamline.services.renewals.runDue();
-    for (let i = 0; i < 500 && !gate.waiting(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(gate.waiting()).toBe(true);
+    const { who, lineId, paymentMethodId, gate, sweep } = await sweepHeldAtProvider(t);
     const manual = await who.client.post('/api/v1/orders', { kind: 'renewal', planCode: 'HK-LOCAL-30D', currency: 'HKD', lineId });
     const paid = await who.client.post(`/api/v1/orders/${(manual.json() as { id: string }).id}/payments`, { method: 'testpay_card', paymentMethodId });
     expect(paid.statusCode, paid.body).toBe(201);

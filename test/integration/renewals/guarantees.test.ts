@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { HOUR_MS } from '../../../src/platform/clock.js';
 import { isUniqueViolation } from '../../../src/platform/db/database.js';
 import {
-  DAY_MS, at, attemptsOf, describeRenewals, enableAutoRenew, lineWithSavedCard, messagesOf, periodsOf, renewalOrders, traveller,
+  DAY_MS, at, attemptsOf, describeRenewals, enableAutoRenew, lineWithSavedCard, messagesOf, periodsOf, renewalOrders, sweepHeldAtProvider, traveller,
 } from '../../support/renewals.js';
 
 /** Resolves to the error `work` fails with (and fails the test when it succeeds). */
@@ -13,15 +13,8 @@ async function refusal(work: Promise<unknown>): Promise<unknown> {
 describeRenewals('auto-renew guarantees: once per line and period, in the customer\'s language', (get) => {
   it('two sweeps running at once for the same due renewal charge and renew it once', async () => {
     const t = get();
-    const who = await traveller(t.app);
-    const { lineId, paymentMethodId, periodEndMs } = await lineWithSavedCard(t, who, { provider: 'testpay' });
-    await enableAutoRenew(who, lineId, paymentMethodId);
-    t.clock.set(periodEndMs - 24 * HOUR_MS);
     // The first sweep's charge is held at the provider while a second sweep looks for due renewals.
-    const gate = t.provider.hold(who.customerId);
-    const first = t.app.roamline.services.renewals.runDue();
-    for (let i = 0; i < 500 && !gate.waiting(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(gate.waiting()).toBe(true);
+    const { who, lineId, periodEndMs, gate, sweep: first } = await sweepHeldAtProvider(t);
     const second = t.app.roamline.services.renewals.runDue();
     gate.release();
     await Promise.all([first, second]);
