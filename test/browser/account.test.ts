@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT_MS, PASSWORD, apiAs, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer,
-  signInWithPassword, uniqueHkMobile, visit, type Portal, usePortal,
+  signInWithPassword, signedInOnTwoPhones, uniqueHkMobile, visit, type Portal, usePortal,
 } from './support/portal.js';
 
 interface MeReply {
@@ -44,12 +44,8 @@ describe('portal: account and development mailbox', { timeout: BROWSER_TEST_TIME
   });
 
   it('changes the password: a wrong current one is refused in words, the other device is signed out, the new one signs in', async () => {
-    const { email } = await provisionCustomer(portal);
-    const other = await openPhone(portal);
-    await signInWithPassword(other.page, email);
-    const phone = await openPhone(portal);
+    const { email, other, phone } = await signedInOnTwoPhones(portal);
     const { page } = phone;
-    await signInWithPassword(page, email);
     await visit(page, '/account');
     await heading(page, 'Account');
     await page.getByLabel('Current password').fill('not-my-password-at-all');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT_MS, PASSWORD, codeFor, expectNoPageErrors, heading, openPhone, provisionCustomer, signInWithPassword,
-  uniqueEmail, uniqueHkMobile, type Portal, usePortal,
+  signedInOnTwoPhones, uniqueEmail, uniqueHkMobile, type Portal, usePortal,
 } from './support/portal.js';
 
 describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
@@ -124,12 +124,8 @@ describe('portal: sign up, verify, sign in, sign out', { timeout: BROWSER_TEST_T
   });
 
   it('lists the sessions and signs out everywhere', async () => {
-    const { email } = await provisionCustomer(portal);
-    const other = await openPhone(portal);
-    await signInWithPassword(other.page, email);
-    const phone = await openPhone(portal);
+    const { email, other, phone } = await signedInOnTwoPhones(portal);
     const { page } = phone;
-    await signInWithPassword(page, email);
     await page.goto('/account');
     const sessions = page.locator('.sessions li');
     await sessions.nth(1).waitFor();

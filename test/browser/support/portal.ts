@@ -199,6 +199,16 @@ export async function provisionCustomer(portal: Portal, language: 'en' | 'zh-CN'
   return { email };
 }
 
+/** A new customer signed in on two phones: `other` first, then `phone`. */
+export async function signedInOnTwoPhones(portal: Portal): Promise<{ email: string; other: PhonePage; phone: PhonePage }> {
+  const { email } = await provisionCustomer(portal);
+  const other = await openPhone(portal);
+  await signInWithPassword(other.page, email);
+  const phone = await openPhone(portal);
+  await signInWithPassword(phone.page, email);
+  return { email, other, phone };
+}
+
 /** Signs in through the sign-in page with a password and waits for the dashboard. */
 export async function signInWithPassword(page: Page, contact: string, password = PASSWORD): Promise<void> {
   await page.goto('/sign-in');
