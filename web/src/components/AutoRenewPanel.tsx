@@ -10,6 +10,7 @@ import { ErrorNotice } from './ErrorNotice';
 import { safeActionUrl } from './PaymentForm';
 import { offSessionMethods, savedLabel, type SavedMethodView } from './payments/model';
 import { Loading } from './Status';
+import { useAction } from './useAction';
 
 function NextCharge({ view }: { view: AutoRenewView }) {
   const { t, locale } = useLocale();
@@ -36,20 +37,9 @@ export function AutoRenewPanel({ line }: { line: LineDetail }) {
   const methods = offSessionMethods((usePaymentMethods().data ?? []) as readonly SavedMethodView[]);
   const [methodId, setMethodId] = useState<string>('');
   const [preview, setPreview] = useState<AutoRenewView | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const path = `/lines/${encodeURIComponent(line.id)}/auto-renew`;
 
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (caught) {
-      setError(caught);
-    }
-    setBusy(false);
-  };
   const save = (view: AutoRenewView) => {
     client.setQueryData(keys.autoRenew(line.id), view);
     setPreview(null);

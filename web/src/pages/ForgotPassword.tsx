@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import type { CodeSent } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Field } from '../components/Field';
+import { useAction } from '../components/useAction';
 
 export default function ForgotPassword() {
   const { t } = useTranslation();
@@ -13,19 +14,7 @@ export default function ForgotPassword() {
   const [newPassword, setNewPassword] = useState('');
   const [sent, setSent] = useState<CodeSent | null>(null);
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (event: FormEvent, work: () => Promise<void>) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (caught) {
-      setError(caught);
-    }
-    setBusy(false);
-  };
+  const { busy, error, run } = useAction();
   if (done) {
     return (
       <section className="narrow">
@@ -39,17 +28,17 @@ export default function ForgotPassword() {
     <section className="narrow">
       <h1>{t('auth.forgotTitle')}</h1>
       {sent === null ? (
-        <form onSubmit={(event) => void run(event, async () => setSent(await api<CodeSent>('POST', '/auth/password-reset', { body: { contact: contact.trim() } })))} noValidate>
+        <form onSubmit={(event) => void run(async () => setSent(await api<CodeSent>('POST', '/auth/password-reset', { body: { contact: contact.trim() } })), event)} noValidate>
           <p className="lead">{t('auth.forgotLead')}</p>
           <ErrorNotice error={error} />
           <Field label={t('fields.contact')} hint={t('auth.contactHint')} name="contact" autoComplete="username" required value={contact} onChange={(event) => setContact(event.target.value)} />
           <button type="submit" className="button primary wide" disabled={busy}>{busy ? t('common.working') : t('auth.sendCode')}</button>
         </form>
       ) : (
-        <form onSubmit={(event) => void run(event, async () => {
+        <form onSubmit={(event) => void run(async () => {
           await api('POST', '/auth/password-reset/confirm', { body: { contact: contact.trim(), code: code.trim(), newPassword } });
           setDone(true);
-        })} noValidate>
+        }, event)} noValidate>
           <p className="notice notice-info" role="status">{t('auth.resetCodeSent', { to: sent.sentTo })}</p>
           <ErrorNotice error={error} />
           <Field label={t('fields.code')} name="code" autoComplete="one-time-code" inputMode="numeric" maxLength={6} required value={code} onChange={(event) => setCode(event.target.value)} />

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
 import { keys, usePaymentMethods } from '../../api/queries';
@@ -7,6 +6,7 @@ import { ErrorNotice } from '../ErrorNotice';
 import { safeActionUrl } from '../PaymentForm';
 import { SetupNotice, useReturningSetup } from './ReturningSetup';
 import { savedLabel, usePaymentOptions, type SavedMethodView, type SetupView } from './model';
+import { useAction } from '../useAction';
 
 const SANDBOX_CARD = 'pm_sandbox_visa';
 
@@ -21,21 +21,10 @@ export function SavedMethods() {
   const methods = usePaymentMethods();
   const options = usePaymentOptions().data;
   const returning = useReturningSetup();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const list = (methods.data ?? []) as readonly SavedMethodView[];
   const addable = (options?.providers ?? []).filter((p) => p.saveWithoutPayment);
 
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (caught) {
-      setError(caught);
-    }
-    setBusy(false);
-  };
   const add = (provider: string) => void run(async () => {
     const { setup } = await api<{ setup: SetupView }>('POST', '/payment-methods', {
       body: { provider, returnPath: '/account', ...(provider === 'sandbox' ? { paymentMethodToken: SANDBOX_CARD } : {}) },
