@@ -38,15 +38,11 @@ function encodeRandom(): string {
 
 export type IdFactory = (prefix: IdPrefix) => string;
 
+/** The next random part in ULID's monotonic order: the last character that is not `Z` goes up one, the rest after it to `0`. */
 function increment(random: string): string {
-  const chars = random.split('');
-  for (let i = chars.length - 1; i >= 0; i -= 1) {
-    const next = ALPHABET.indexOf(chars[i] ?? '0') + 1;
-    if (next < 32) {
-      chars[i] = ALPHABET.charAt(next);
-      return chars.join('');
-    }
-    chars[i] = '0';
+  for (let i = random.length - 1; i >= 0; i -= 1) {
+    const next = ALPHABET.indexOf(random.charAt(i)) + 1;
+    if (next < 32) return `${random.slice(0, i)}${ALPHABET.charAt(next)}${'0'.repeat(random.length - 1 - i)}`;
   }
   assert(false, 'id randomness overflowed within one millisecond');
 }
@@ -57,6 +53,7 @@ function increment(random: string): string {
  */
 export function createIdFactory(clock: Clock): IdFactory {
   let lastMs = -1;
+  let lastTime = '';
   let lastRandom = '';
   return (prefix) => {
     const nowMs = clock.nowMs();
@@ -64,9 +61,10 @@ export function createIdFactory(clock: Clock): IdFactory {
       lastRandom = increment(lastRandom);
     } else {
       lastMs = nowMs;
+      lastTime = encodeTime(nowMs);
       lastRandom = encodeRandom();
     }
-    return `${prefix}_${encodeTime(lastMs)}${lastRandom}`;
+    return `${prefix}_${lastTime}${lastRandom}`;
   };
 }
 
