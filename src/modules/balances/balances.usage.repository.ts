@@ -81,8 +81,12 @@ export interface UsageWrites {
  * order: no two batches can each hold what the other waits for, so they never deadlock.
  */
 export interface UsageStore {
-  /** The active buckets of `lineIds` that are valid at some instant of `[fromMs, toMs]` (locked on PostgreSQL). */
-  loadBuckets(tx: Tx, lineIds: readonly string[], fromMs: number, toMs: number): Promise<RatingBucketRow[]>;
+  /**
+   * The active buckets of `lineIds` that are valid at some instant of `[fromMs, toMs]` and whose line
+   * and kind are among `keys` (`bucketKey`), locked on PostgreSQL. A line's other buckets stay
+   * unread and unlocked: a batch of data records does not hold the voice, SMS or money of its lines.
+   */
+  loadBuckets(tx: Tx, lineIds: readonly string[], keys: readonly string[], fromMs: number, toMs: number): Promise<RatingBucketRow[]>;
   /** The record ids among `recordIds` that are already stored. */
   findRecorded(tx: Tx, recordIds: readonly string[]): Promise<Set<string>>;
   /**
@@ -100,6 +104,11 @@ export type WriteOutcome =
 
 const WRITTEN: WriteOutcome = { kind: 'written' };
 
+/** A line and a bucket kind, as `loadBuckets` takes them (ids hold no space). */
+export function bucketKey(lineId: string, kind: BucketKind): string {
+  return `${lineId} ${kind}`;
+}
+
 /** `RatingBucketRow` in the order of `BUCKET_COLUMNS`. */
 type BucketTuple = [string, string, BucketKind, Currency | null, number, number, number, number, number, string];
 const BUCKET_COLUMNS = 'id, line_id, kind, currency, granted, remaining, valid_from, valid_until, priority, coverage_countries';
@@ -110,8 +119,9 @@ function sqliteStatements(handle: SqliteDatabase.Database) {
     // `json_each` takes the batch's ids as one parameter; the lookups use the primary key and
     // `bucket_line_status_idx`, one index probe per id, all inside SQLite.
     // Rows as arrays: better-sqlite3 builds them far faster than objects with named properties.
-    buckets: handle.prepare<[string, number, number], BucketTuple>(`select ${BUCKET_COLUMNS} from bucket
-      where line_id in (select value from json_each(?)) and status = 'active' and valid_until > ? and valid_from <= ?`).raw(true),
+    buckets: handle.prepare<[string, string, number, number], BucketTuple>(`select ${BUCKET_COLUMNS} from bucket
+      where line_id in (select value from json_each(?)) and line_id || ' ' || kind in (select value from json_each(?))
+        and status = 'active' and valid_until > ? and valid_from <= ?`).raw(true),
     recorded: handle.prepare<[string], string>('select record_id from usage_record where record_id in (select value from json_each(?))').pluck(),
     record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       on conflict (record_id) do nothing`),
@@ -136,9 +146,9 @@ function sqliteStore(handle: SqliteDatabase.Database): UsageStore {
   // Every method runs synchronously inside the caller's `inTransaction`, which holds SQLite's one
   // connection (BEGIN IMMEDIATE): nothing else can run on it in between, so what was read is exact.
   return {
-    async loadBuckets(_tx, lineIds, fromMs, toMs) {
+    async loadBuckets(_tx, lineIds, keys, fromMs, toMs) {
       if (lineIds.length === 0) return [];
-      return s.buckets.all(JSON.stringify(lineIds), fromMs, toMs).map(([id, line_id, kind, currency, granted, remaining, valid_from, valid_until, priority, coverage_countries]) => (
+      return s.buckets.all(JSON.stringify(lineIds), JSON.stringify(keys), fromMs, toMs).map(([id, line_id, kind, currency, granted, remaining, valid_from, valid_until, priority, coverage_countries]) => (
         { id, line_id, kind, currency, granted, remaining, valid_from, valid_until, priority, coverage_countries }));
     },
     async findRecorded(_tx, recordIds) {
@@ -166,10 +176,12 @@ function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): 
 }
 
 const postgresStore: UsageStore = {
-  async loadBuckets(tx, lineIds, fromMs, toMs) {
+  async loadBuckets(tx, lineIds, keys, fromMs, toMs) {
     // `no key update`: what the debits take anyway; the ledger's foreign-key checks can still share it.
+    // Rows the key filter drops are not locked (`for update` locks the rows returned).
     const { rows } = await sql<RatingBucketRow>`select ${sql.raw(BUCKET_COLUMNS)} from bucket
-      where line_id = any(${lineIds}::text[]) and status = 'active' and valid_until > ${fromMs} and valid_from <= ${toMs}
+      where line_id = any(${lineIds}::text[]) and line_id || ' ' || kind = any(${keys}::text[])
+        and status = 'active' and valid_until > ${fromMs} and valid_from <= ${toMs}
       order by id for no key update`.execute(tx);
     return rows;
   },

@@ -10,7 +10,7 @@ import {
 import { createUsageChart } from './balances.usage.chart.js';
 import { THRESHOLD_JOB, createThresholdNoticeJob, thresholdJobDedupeKey, type ThresholdNotice } from './balances.usage.notices.js';
 import {
-  insertThresholds, usageStoreFor, type RatingBucketRow, type UsageStore, type UsageThresholdTable,
+  bucketKey, insertThresholds, usageStoreFor, type RatingBucketRow, type UsageStore, type UsageThresholdTable,
 } from './balances.usage.repository.js';
 import type { UsageDeps, UsageLineRef, UsagePeriodRef } from './balances.usage.ports.js';
 
@@ -164,14 +164,18 @@ export function createUsageCharging(deps: UsageDeps) {
     let fromMs = Number.MAX_SAFE_INTEGER;
     let toMs = 0;
     const lineIds = new Set<string>();
+    // What each line's records can draw from: buckets of their kinds, and money where overage is rated.
+    const wanted = new Set<string>();
     const recordIds: string[] = [];
     for (const item of items) {
       fromMs = Math.min(fromMs, item.record.startedAtMs);
       toMs = Math.max(toMs, item.record.startedAtMs);
       lineIds.add(item.line.id);
+      wanted.add(bucketKey(item.line.id, item.record.type));
+      if (item.overage !== undefined) wanted.add(bucketKey(item.line.id, 'money'));
       recordIds.push(item.record.recordId);
     }
-    const rows = await store().loadBuckets(tx, [...lineIds], fromMs, toMs);
+    const rows = await store().loadBuckets(tx, [...lineIds], [...wanted], fromMs, toMs);
     const recorded = await store().findRecorded(tx, recordIds);
     for (;;) {
       const batch = rateBatch(items, bucketsOf(rows), recorded, ids, nowMs);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { GB_BYTES } from '../../../src/platform/money.js';
 import { checkLedgerInvariants } from '../../../src/modules/balances/index.js';
@@ -112,6 +113,35 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
       expect(Number(data.used) + Number(voiceServed.used)).toBe(served);
       await ledgerSound(line.lineId);
     }
+  });
+
+  it('charges data without waiting for the voice bucket of the line that another transaction holds', async () => {
+    const { app, database } = get();
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const voice = await db().selectFrom('bucket').select(['id', 'remaining']).where('line_id', '=', line.lineId)
+      .where('kind', '=', 'voice').executeTakeFirstOrThrow();
+    let release = (): void => {};
+    let holder: Promise<void> = Promise.resolve();
+    // On PostgreSQL another transaction locks the voice bucket for as long as the charge takes; a
+    // charge that read every bucket of the line would wait for it forever (and the test time out).
+    // SQLite has one writer at a time, so there the data charge alone is checked.
+    if (database.dialect === 'postgres') {
+      const released = new Promise<void>((resolve) => { release = resolve; });
+      let locked = (): void => {};
+      const lockTaken = new Promise<void>((resolve) => { locked = resolve; });
+      holder = db().transaction().execute(async (trx) => {
+        await sql`select id from bucket where id = ${voice.id} for update`.execute(trx);
+        locked();
+        await released;
+      });
+      await lockTaken;
+    }
+    const [answer] = await postUsage(app, [record(line, 'data', 4096, now())]);
+    release();
+    await holder;
+    expect(answer).toMatchObject({ status: 'charged', allowanceUnits: 4096 });
+    expect(await bucket(voice.id)).toMatchObject({ remaining: voice.remaining, used: 0 });
+    await ledgerSound(line.lineId);
   });
 
   it('does not draw from a bucket that expired before the record arrived, and writes off what was left', async () => {
