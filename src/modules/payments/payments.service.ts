@@ -15,7 +15,7 @@ import { createOutcomes } from './payments.outcome.js';
 import { createOffSession } from './payments.offsession.js';
 import { paymentOptions } from './payments.options.js';
 import { createRefunds } from './payments.refunds.js';
-import { createSetups } from './payments.setups.js';
+import { SETUP_RECONCILE_JOB, createSetups } from './payments.setups.js';
 import { chinaRailProviders } from './payments.china.js';
 import { cardRailProviders } from './payments.cards.js';
 import { createProviderRegistry, type PaymentProvider } from './payments.provider.js';
@@ -149,7 +149,9 @@ export function createPaymentsService(ctx: PlatformContext, gateway: OrderGatewa
     paymentOptions: () => paymentOptions(registry),
     /** The sandbox provider when it is offered (its bank pages are served only then). */
     sandbox,
-    jobHandlers: new Map<string, JobHandler>([...createPaymentJobs(deps, outcomes, webhooks), ...(sandbox?.jobHandlers ?? [])]),
+    jobHandlers: new Map<string, JobHandler>([
+      ...createPaymentJobs(deps, outcomes, webhooks), [SETUP_RECONCILE_JOB, setups.reconcile], ...(sandbox?.jobHandlers ?? []),
+    ]),
   };
 }
 

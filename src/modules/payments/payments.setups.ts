@@ -2,9 +2,10 @@ import { assert } from '../../platform/assert.js';
 import { inTransaction, type Tx } from '../../platform/db/database.js';
 import { NotFoundError } from '../../platform/errors.js';
 import type { Language } from '../../platform/i18n.js';
+import { enqueueJob, type Job } from '../../platform/jobs/index.js';
 import type { PaymentsDeps } from './payments.context.js';
 import { paymentsErrors } from './payments.errors.js';
-import { providerKeyForPayment } from './payments.js';
+import { FAILURE_NOT_SUBMITTED, NOT_FOUND_GRACE_MS, RECONCILE_MAX_ATTEMPTS, providerKeyForPayment } from './payments.js';
 import { withTimeout, type PaymentProvider, type ProviderSetup, type ProviderSetupFlow } from './payments.provider.js';
 import { deletePaymentMethod, findPaymentMethodByRef, upsertPaymentMethod, type PaymentEventRow } from './payments.repository.js';
 import {
@@ -29,6 +30,9 @@ export interface StartedSetup {
 }
 
 const TERMINAL: readonly SetupStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+/** `payments.setup_reconcile {setupId}`: settles a setup whose create answer was lost (see `reconcile`). */
+export const SETUP_RECONCILE_JOB = 'payments.setup_reconcile';
 const SETUP_ID = /^set_[0-9A-Z]{26}$/;
 
 /** Open setups only move forward; a terminal one never moves again. */
@@ -129,7 +133,15 @@ export function createSetups(deps: PaymentsDeps) {
         id, customer_id: input.customerId, provider: provider.name, method: flow.method, status: 'created', idempotency_key: providerKeyForPayment(id),
         provider_setup_id: null, action_url: null, failure_code: null, payment_method_id: null, created_at: nowMs, updated_at: nowMs,
       };
-      await insertSetup(db, setup);
+      // Queued with the intent: a setup whose answer is lost (a timeout, or this process dying) is
+      // still settled by asking the provider.
+      await inTransaction(db, async (tx) => {
+        await insertSetup(tx, setup);
+        await enqueueJob(tx, ids, clock, {
+          kind: SETUP_RECONCILE_JOB, payload: { setupId: id }, runAtMs: nowMs + deps.settleAfterMs,
+          dedupeKey: `${SETUP_RECONCILE_JOB}:${id}`, maxAttempts: RECONCILE_MAX_ATTEMPTS,
+        });
+      });
       const returnUrl = new URL(input.returnPath ?? '/account', config.publicUrl);
       returnUrl.searchParams.set('setup', id);
       let answer: ProviderSetup | 'unknown';
@@ -167,6 +179,30 @@ export function createSetups(deps: PaymentsDeps) {
         return setup;
       }
       return answer === undefined ? setup : record(setup.id, answer);
+    },
+
+    /**
+     * `payments.setup_reconcile`: a setup still `created` or `unknown` once no create call can be in
+     * flight is settled by asking the provider (by our key); one the provider never received fails as
+     * `not_submitted` after the grace period, so no setup stays open for ever. Setups waiting for the
+     * customer (`requires_action`) are the provider's to close: its page expires and its webhook says so.
+     * Throws (the runner retries with backoff) while the provider may still receive the call.
+     */
+    async reconcile(job: Job): Promise<void> {
+      const { setupId } = job.payload as { setupId: string };
+      const setup = await findSetup(db, setupId);
+      if (setup === undefined || (setup.status !== 'created' && setup.status !== 'unknown')) return;
+      const ageMs = clock.nowMs() - setup.created_at;
+      if (setup.status === 'created' && ageMs < deps.settleAfterMs) throw new Error(`setup ${setupId}: the create call may still be in flight`);
+      const answer = await ask(setup);
+      if (answer !== undefined) {
+        const after = await record(setup.id, answer);
+        log.info({ setupId, status: after.status }, 'setup reconciled');
+        return;
+      }
+      if (ageMs < NOT_FOUND_GRACE_MS) throw new Error(`setup ${setupId} is not known to ${setup.provider} yet`);
+      await updateSetup(db, setup.id, setup.status, { status: 'failed', failure_code: FAILURE_NOT_SUBMITTED, updated_at: clock.nowMs() });
+      log.info({ setupId }, 'setup never reached the provider: failed');
     },
 
     /** A verified `setup` event: the provider is asked for the setup's state, which is recorded (idempotent). */

@@ -62,6 +62,8 @@ export class LocalStripe {
   readonly setupIntents = new Map<string, Json>();
   /** While true, `POST /v1/payment_intents` creates the intent and never answers (a timeout). */
   hangCreates = false;
+  /** While true, `POST /v1/checkout/sessions` is never answered and creates nothing (a create lost on the way). */
+  hangSessions = false;
   private readonly replies = new Map<string, { fingerprint: string; status: number; body: string }>();
   private readonly server: Server;
   private baseUrl = '';
@@ -205,6 +207,7 @@ export class LocalStripe {
     const serialized = JSON.stringify(answer);
     if (key !== undefined && request.method === 'POST') this.replies.set(key, { fingerprint, status, body: serialized });
     if (this.hangCreates && request.method === 'POST' && url.pathname === '/v1/payment_intents') return; // never answers
+    if (this.hangSessions && request.method === 'POST' && url.pathname === '/v1/checkout/sessions') return;
     response.writeHead(status, { 'content-type': 'application/json', 'request-id': newId('req') }).end(serialized);
   }
 

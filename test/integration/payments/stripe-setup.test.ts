@@ -1,4 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
+import { SECOND_MS } from '../../../src/platform/clock.js';
+import { NOT_FOUND_GRACE_MS } from '../../../src/modules/payments/payments.js';
 import { expectProblem, newClient, signUp } from '../../support/accounts.js';
 import type { TestClient } from '../../support/http.js';
 import { startLocalStripe } from './stripe-server.js';
@@ -148,6 +150,31 @@ describePayments('payments: saving a card with a Stripe SetupIntent', (get) => {
     expect((await t.postWebhook('stripe', failed.rawBody, failed.headers)).statusCode).toBe(200);
     await t.jobs.runDue();
     expect(setupOf(await client.post(`/api/v1/payment-methods/setups/${setup.id}/confirm`, {}))).toMatchObject({ status: 'requires_action', actionUrl: `${stripe.url}/local/checkout/${sessionId}` });
+    expect(await methodsOf(client)).toEqual([]);
+    expect(await t.parkedJobs()).toEqual([]);
+  });
+
+  it('a setup whose create call times out is failed by reconciliation once Stripe cannot have received it, never left open', async () => {
+    const t = get();
+    const client = newClient(t.app);
+    await signUp(client);
+    stripe.hangSessions = true;
+    let setup: SetupReply;
+    try {
+      setup = setupOf(await client.post('/api/v1/payment-methods', { provider: 'stripe', returnPath: '/account' }));
+    } finally {
+      stripe.hangSessions = false;
+    }
+    expect(setup).toMatchObject({ status: 'unknown' });
+    expect(setup.actionUrl).toBeUndefined();
+    const current = async (): Promise<SetupReply> => setupOf(await client.get(`/api/v1/payment-methods/setups/${setup.id}`));
+    // Within the grace period the call might still land: the job asks again later.
+    t.clock.advance(31 * SECOND_MS);
+    await t.jobs.runDue();
+    expect(await current()).toMatchObject({ status: 'unknown' });
+    t.clock.advance(NOT_FOUND_GRACE_MS);
+    await t.jobs.runDue();
+    expect(await current()).toMatchObject({ status: 'failed', failureCode: 'not_submitted' });
     expect(await methodsOf(client)).toEqual([]);
     expect(await t.parkedJobs()).toEqual([]);
   });
