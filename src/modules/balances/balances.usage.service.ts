@@ -14,6 +14,23 @@ import {
 } from './balances.usage.repository.js';
 import type { UsageDeps, UsageLineRef, UsagePeriodRef } from './balances.usage.ports.js';
 
+/** Charging lanes on PostgreSQL (see `createUsageCharging`): transactions of one process that run at once. */
+const LANES_POSTGRES = 4;
+/** Records one lane transaction takes from concurrent requests at most. */
+const MAX_RECORDS_PER_TRANSACTION = 2 * MAX_RECORDS_PER_BATCH;
+
+interface Submission {
+  readonly items: readonly Rateable[];
+  readonly nowMs: number;
+  resolve(results: Map<number, UsageResult>): void;
+  reject(error: unknown): void;
+}
+
+interface Lane {
+  readonly queue: Submission[];
+  running: boolean;
+}
+
 /** Lines and period lists kept in memory at most (a few hundred bytes each). */
 const CACHE_ENTRIES = 200_000;
 /** How far back the periods read for rating reach (records older than this get no overage). */
@@ -224,8 +241,78 @@ export function createUsageCharging(deps: UsageDeps) {
   }
 
   /**
-   * Rates and charges a batch of usage records (at most `MAX_RECORDS_PER_BATCH`), all in one
-   * transaction, and answers per record in input order (see `UsageResult`). A record id already
+   * Lanes of lines: a line always charges in the same lane (by its id), and each lane runs one
+   * transaction at a time, taking together every part of a concurrent request queued meanwhile. In
+   * one process, lanes therefore never wait for each other's bucket locks, and concurrent requests
+   * share commits. SQLite has one writer: one lane. Another process's batches are still kept apart by
+   * the store (see `UsageStore`).
+   */
+  const laneCount = database.dialect === 'postgres' ? LANES_POSTGRES : 1;
+  const lanes: Lane[] = Array.from({ length: laneCount }, () => ({ queue: [], running: false }));
+
+  function laneOf(lineId: string): Lane {
+    // Ids end in random base32 characters.
+    return lanes[lineId.charCodeAt(lineId.length - 1) % laneCount] as Lane;
+  }
+
+  function submit(lane: Lane, items: Rateable[], nowMs: number): Promise<Map<number, UsageResult>> {
+    return new Promise((resolve, reject) => {
+      lane.queue.push({ items, nowMs, resolve, reject });
+      if (!lane.running) void drain(lane);
+    });
+  }
+
+  async function drain(lane: Lane): Promise<void> {
+    lane.running = true;
+    while (lane.queue.length > 0) {
+      const taken: Submission[] = [];
+      let size = 0;
+      while (lane.queue.length > 0 && (taken.length === 0 || size + (lane.queue[0]?.items.length ?? 0) <= MAX_RECORDS_PER_TRANSACTION)) {
+        const next = lane.queue.shift() as Submission;
+        taken.push(next);
+        size += next.items.length;
+      }
+      try {
+        await chargeTogether(taken);
+      } catch (error) {
+        // One request's failure must not fail the others taken with it: each alone, once.
+        if (taken.length === 1) taken[0]?.reject(error);
+        else for (const one of taken) await chargeTogether([one]).catch(one.reject);
+      }
+    }
+    lane.running = false;
+  }
+
+  /** Charges the submissions in one transaction and answers each with its own records' results. */
+  async function chargeTogether(taken: readonly Submission[]): Promise<void> {
+    const merged: Rateable[] = [];
+    let nowMs = 0;
+    for (const { items, nowMs: at } of taken) {
+      nowMs = Math.max(nowMs, at);
+      for (const item of items) merged.push(taken.length === 1 ? item : { ...item, index: merged.length });
+    }
+    const rated = await inTransaction(database.db, (tx) => chargeInTransaction(tx, merged, nowMs));
+    if (taken.length === 1) {
+      taken[0]?.resolve(rated);
+      return;
+    }
+    let at = 0;
+    for (const { items, resolve } of taken) {
+      const own = new Map<number, UsageResult>();
+      for (const item of items) {
+        const result = rated.get(at);
+        assert(result !== undefined, 'every merged record was rated');
+        own.set(item.index, result);
+        at += 1;
+      }
+      resolve(own);
+    }
+  }
+
+  /**
+   * Rates and charges a batch of usage records (at most `MAX_RECORDS_PER_BATCH`) and answers per
+   * record in input order (see `UsageResult`). A record's charge is atomic: its record, draws, ledger
+   * postings and debits commit together, in the transaction of its line's lane. A record id already
    * stored, or twice in the batch, is `duplicate`, also when a concurrent batch stores it meanwhile.
    * Every debit is guarded (`remaining >= amount`) and rated on amounts that no concurrent batch can
    * change before the commit, so concurrent batches never overdraw a bucket. A line's records are
@@ -236,10 +323,15 @@ export function createUsageCharging(deps: UsageDeps) {
     const nowMs = clock.nowMs();
     const results: Array<UsageResult | undefined> = new Array<UsageResult | undefined>(records.length);
     const items = await prepare(records, results, nowMs);
-    if (items.length > 0) {
-      const rated = await inTransaction(database.db, (tx) => chargeInTransaction(tx, items, nowMs));
-      for (const [index, result] of rated) results[index] = result;
+    const byLane = new Map<Lane, Rateable[]>();
+    for (const item of items) {
+      const lane = laneOf(item.line.id);
+      const list = byLane.get(lane);
+      if (list === undefined) byLane.set(lane, [item]);
+      else list.push(item);
     }
+    const rated = await Promise.all([...byLane].map(([lane, list]) => submit(lane, list, nowMs)));
+    for (const map of rated) for (const [index, result] of map) results[index] = result;
     return results.map((r, i) => {
       assert(r !== undefined, `record ${i} got no result`);
       return r;

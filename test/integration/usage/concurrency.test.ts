@@ -6,7 +6,7 @@ import { transactionRetryCounts } from '../../../src/platform/db/database.js';
 import { describeEachStoreApp } from '../../support/app.js';
 import { outboxFor } from '../../support/http.js';
 import { seedCatalog } from '../../support/orders.js';
-import { grantBucket, lineWithPlan, postUsage, record, type TestLine, type WireRecord } from './usage.fixtures.js';
+import { NETWORK_KEY, grantBucket, lineWithPlan, postUsage, record, type TestLine, type WireRecord } from './usage.fixtures.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -142,6 +142,39 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     expect(answer).toMatchObject({ status: 'charged', allowanceUnits: 4096 });
     expect(await bucket(voice.id)).toMatchObject({ remaining: voice.remaining, used: 0 });
     await ledgerSound(line.lineId);
+  });
+
+  it('charges concurrent requests together, and one that fails does not fail the others taken with it', async () => {
+    const { app, database } = get();
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const poison = record(line, 'data', 1, now());
+    // A fault in the store for one record only (a real trigger, on either store).
+    if (database.dialect === 'postgres') {
+      await sql`create function usage_poison() returns trigger language plpgsql as $$
+        begin if new.record_id = ${sql.lit(poison.recordId)} then raise exception 'poisoned record'; end if; return new; end $$`.execute(db());
+      await sql`create trigger usage_poison before insert on usage_record for each row execute function usage_poison()`.execute(db());
+    } else {
+      await sql`create trigger usage_poison before insert on usage_record when new.record_id = ${sql.lit(poison.recordId)}
+        begin select raise(abort, 'poisoned record'); end`.execute(db());
+    }
+    try {
+      const requests = Array.from({ length: 5 }, (_, i) => [
+        record(line, 'data', 1000, now()), record(line, 'sms', 1, now()), ...(i === 2 ? [poison] : [record(line, 'data', 10, now())]),
+      ]);
+      const responses = await Promise.all(requests.map((records) => app.inject({
+        method: 'POST', url: '/api/v1/usage', headers: { authorization: `Bearer ${NETWORK_KEY}` }, payload: { records },
+      })));
+      expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 500, 200, 200]);
+      for (const response of responses.filter((r) => r.statusCode === 200)) {
+        expect((response.json() as { results: Array<{ status: string }> }).results.map((r) => r.status)).toEqual(['charged', 'charged', 'charged']);
+      }
+      const stored = await db().selectFrom('usage_record').select('record_id').where('line_id', '=', line.lineId).execute();
+      expect(stored.map((r) => r.record_id).sort()).toEqual(requests.filter((_, i) => i !== 2).flat().map((r) => r.recordId).sort());
+      await ledgerSound(line.lineId);
+    } finally {
+      await sql`drop trigger usage_poison${sql.raw(database.dialect === 'postgres' ? ' on usage_record' : '')}`.execute(db());
+      if (database.dialect === 'postgres') await sql`drop function usage_poison()`.execute(db());
+    }
   });
 
   it('does not draw from a bucket that expired before the record arrived, and writes off what was left', async () => {
