@@ -250,9 +250,9 @@ export function createUsageCharging(deps: UsageDeps) {
   const laneCount = database.dialect === 'postgres' ? LANES_POSTGRES : 1;
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({ queue: [], running: false }));
 
-  function laneOf(lineId: string): Lane {
-    // Ids end in random base32 characters.
-    return lanes[lineId.charCodeAt(lineId.length - 1) % laneCount] as Lane;
+  /** The lane of a line, by the last of its id's random base32 characters. */
+  function laneOf(lineId: string): string {
+    return String(lineId.charCodeAt(lineId.length - 1) % laneCount);
   }
 
   function submit(lane: Lane, items: Rateable[], nowMs: number): Promise<Map<number, UsageResult>> {
@@ -323,14 +323,8 @@ export function createUsageCharging(deps: UsageDeps) {
     const nowMs = clock.nowMs();
     const results: Array<UsageResult | undefined> = new Array<UsageResult | undefined>(records.length);
     const items = await prepare(records, results, nowMs);
-    const byLane = new Map<Lane, Rateable[]>();
-    for (const item of items) {
-      const lane = laneOf(item.line.id);
-      const list = byLane.get(lane);
-      if (list === undefined) byLane.set(lane, [item]);
-      else list.push(item);
-    }
-    const rated = await Promise.all([...byLane].map(([lane, list]) => submit(lane, list, nowMs)));
+    const byLane = groupBy(items, (item) => laneOf(item.line.id));
+    const rated = await Promise.all([...byLane].map(([lane, list]) => submit(lanes[Number(lane)] as Lane, list, nowMs)));
     for (const map of rated) for (const [index, result] of map) results[index] = result;
     return results.map((r, i) => {
       assert(r !== undefined, `record ${i} got no result`);

@@ -30,10 +30,10 @@ export interface StartedSetup {
 }
 
 const TERMINAL: readonly SetupStatus[] = ['succeeded', 'failed', 'cancelled'];
+const SETUP_ID = /^set_[0-9A-Z]{26}$/;
 
 /** `payments.setup_reconcile {setupId}`: settles a setup whose create answer was lost (see `reconcile`). */
 export const SETUP_RECONCILE_JOB = 'payments.setup_reconcile';
-const SETUP_ID = /^set_[0-9A-Z]{26}$/;
 
 /** Open setups only move forward; a terminal one never moves again. */
 function mayMove(from: SetupStatus, to: SetupStatus): boolean {
