@@ -97,9 +97,24 @@ async function durabilityOf(database: Database): Promise<string> {
     const journal = database.sqlite?.pragma('journal_mode', { simple: true });
     return `journal_mode=${String(journal)}, synchronous=${synchronous === 2 ? 'FULL' : String(synchronous)}`;
   }
-  const settings = await sql<{ name: string; setting: string }>`select name, setting from pg_settings
-    where name in ('fsync', 'synchronous_commit', 'full_page_writes') order by name`.execute(database.db);
+  const settings = await sql<{ name: string; setting: string }>`select name, current_setting(name) as setting from pg_settings
+    where name in ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_wal_size') order by name`.execute(database.db);
   return settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ');
+}
+
+/** PostgreSQL's write-ahead log so far: records and bytes (cluster-wide, read without resetting anything). */
+async function walPosition(database: Database): Promise<{ records: number; bytes: number } | undefined> {
+  if (database.dialect !== 'postgres') return undefined;
+  const { rows } = await sql<{ records: string; bytes: string }>`select (select wal_records from pg_stat_wal) as records,
+    pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') as bytes`.execute(database.db);
+  const row = rows[0];
+  return row === undefined ? undefined : { records: Number(row.records), bytes: Number(row.bytes) };
+}
+
+/** What the run wrote to PostgreSQL's log per usage record (statistics lag by up to a second: indicative). */
+function walPerRecord(before: { records: number; bytes: number } | undefined, after: { records: number; bytes: number } | undefined, count: number): string {
+  if (before === undefined || after === undefined) return '';
+  return `; WAL per usage record: ${((after.records - before.records) / count).toFixed(1)} records, ${((after.bytes - before.bytes) / count / 1024).toFixed(1)} kB`;
 }
 
 /** The baseline: the least SQL per record that debits one bucket and writes one ledger row. */
@@ -167,6 +182,7 @@ async function benchStore(store: Store, o: Options, postgres: () => Promise<Benc
     if (store === 'postgres') await sql`analyze`.execute(database.db);
     const setupSeconds = (performance.now() - setupStart) / 1000;
     const statuses: Record<UsageStatus, number> = { charged: 0, partially_charged: 0, blocked: 0, duplicate: 0, rejected: 0 };
+    const walBefore = await walPosition(database);
     const startedAtMs = Date.now();
     const startRssMB = Math.round(process.memoryUsage.rss() / 1_048_576);
     const memory = rssSampler();
@@ -175,6 +191,7 @@ async function benchStore(store: Store, o: Options, postgres: () => Promise<Benc
       memory.sample();
     }, 'rec', startedAtMs);
     const rss = memory.stop();
+    const wal = walPerRecord(walBefore, await walPosition(database), o.records);
     await verify(database, o, statuses);
     const baseline = await prepareBaseline(database, o.lines);
     const baselineSeconds = await runBatches(o, concurrency, baseline, 'base', startedAtMs);
@@ -182,7 +199,7 @@ async function benchStore(store: Store, o: Options, postgres: () => Promise<Benc
     return {
       store, count: o.records, seconds, perSecond: Math.round(o.records / seconds),
       baselinePerSecond: Math.round(o.records / baselineSeconds), peakRssMB: rss.peakMB, startRssMB, rssByQuarterMB: rss.quartersMB,
-      statuses, setupSeconds, durability: await durabilityOf(database), concurrency,
+      statuses, setupSeconds, durability: `${await durabilityOf(database)}${wal}`, concurrency,
     };
   } finally {
     await database.close();

@@ -1,5 +1,5 @@
 import type { Executor, Tx } from '../../platform/db/database.js';
-import { insertRows } from '../../platform/db/bulk.js';
+import { inTextList, insertRows } from '../../platform/db/bulk.js';
 import type { SimType } from '../provisioning/index.js';
 import type { Line, Period } from './lines.js';
 
@@ -127,20 +127,17 @@ export async function findPeriodsByOrders(db: Executor, orderIds: readonly strin
 /** Lines with any of these numbers (E.164) or ICCIDs, for usage charging. */
 export async function findLinesByNumbers(db: Executor, msisdns: readonly string[], iccids: readonly string[]): Promise<LineTable[]> {
   const rows: LineTable[] = [];
-  for (let i = 0; i < msisdns.length; i += 1000) rows.push(...await db.selectFrom('line').selectAll().where('msisdn', 'in', msisdns.slice(i, i + 1000)).execute());
-  for (let i = 0; i < iccids.length; i += 1000) rows.push(...await db.selectFrom('line').selectAll().where('iccid', 'in', iccids.slice(i, i + 1000)).execute());
+  if (msisdns.length > 0) rows.push(...await db.selectFrom('line').selectAll().where(inTextList(db, 'msisdn', msisdns)).execute());
+  if (iccids.length > 0) rows.push(...await db.selectFrom('line').selectAll().where(inTextList(db, 'iccid', iccids)).execute());
   return rows;
 }
 
 /** Periods of these lines that contain some instant of `[fromMs, toMs]`. */
 export async function listPeriodsOverlapping(db: Executor, lineIds: readonly string[], fromMs: number, toMs: number): Promise<LinePeriodTable[]> {
-  const rows: LinePeriodTable[] = [];
-  for (let i = 0; i < lineIds.length; i += 1000) {
-    rows.push(...await db.selectFrom('line_period').selectAll()
-      .where('line_id', 'in', lineIds.slice(i, i + 1000)).where('ends_at', '>', fromMs).where('starts_at', '<=', toMs)
-      .execute());
-  }
-  return rows;
+  if (lineIds.length === 0) return [];
+  return db.selectFrom('line_period').selectAll()
+    .where(inTextList(db, 'line_id', lineIds)).where('ends_at', '>', fromMs).where('starts_at', '<=', toMs)
+    .execute();
 }
 
 /**

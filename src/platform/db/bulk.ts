@@ -1,4 +1,4 @@
-import { CompiledQuery, PostgresAdapter, type Insertable } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type Insertable, type RawBuilder, type SqlBool } from 'kysely';
 import { assert } from '../assert.js';
 import type { Executor } from './database.js';
 import type { Tables } from './schema.js';
@@ -68,4 +68,15 @@ export async function insertRows<T extends keyof Tables & string>(
     if (options.returning !== undefined) for (const row of result.rows as Array<Record<string, unknown>>) returned.push(row[options.returning]);
   }
   return returned;
+}
+
+/**
+ * `column` is one of `values` (text), as one bound parameter whatever the list's length: an array
+ * on PostgreSQL (one plan for any length, where `in ($1, ..., $1000)` is planned anew each time and
+ * costs more than the lookups), a JSON array on SQLite.
+ */
+export function inTextList(db: Executor, column: string, values: readonly string[]): RawBuilder<SqlBool> {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+    ? sql<SqlBool>`${sql.ref(column)} = any(${values}::text[])`
+    : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
 }
