@@ -1,4 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
+import { MINUTE_MS, SECOND_MS } from '../../../src/platform/clock.js';
 import { FakeAlipayGateway } from './alipay.gateway.js';
 import { describePayments, paidCalls, paymentOf, paymentRow, type PaymentsTestApp } from './support.js';
 
@@ -6,7 +7,8 @@ import { describePayments, paidCalls, paymentOf, paymentRow, type PaymentsTestAp
  * Issue 4 flows of Alipay direct not covered by alipay.test.ts, against the same local gateway
  * (alipay.gateway.ts) through `alipay-sdk`, on both stores: the "decline" of each kind of
  * payment — a QR / page trade Alipay closes unpaid (its TRADE_CLOSED notify), and a withholding
- * under the agreement that the payer's Alipay refuses (ACQ.BUYER_BALANCE_NOT_ENOUGH).
+ * under the agreement that the payer's Alipay refuses (ACQ.BUYER_BALANCE_NOT_ENOUGH) — and a
+ * withholding Alipay takes in but settles later (10003).
  */
 const alipay = new FakeAlipayGateway();
 await alipay.start();
@@ -75,6 +77,46 @@ describePayments('payments: Alipay direct, the flows alipay.test.ts leaves out',
       expect(await t.parkedJobs()).toEqual([]);
     } finally {
       alipay.declinedAgreements.delete(agreementNo);
+    }
+  });
+
+  it('in process off-session: a withholding Alipay settles later (10003) stays pending and takes nothing, then is paid once, by its notify or by query', async () => {
+    const t = get();
+    const agreementNo = '20265527000000000003';
+    alipay.agreements.add(agreementNo);
+    alipay.inProcessAgreements.add(agreementNo);
+    try {
+      for (const settledBy of ['notify', 'query'] as const) {
+        const { customerId, orderId } = await cnyOrder(t, 4800);
+        const pending = await t.payments.payOrder({ customerId, orderId, method: 'alipay_agreement', paymentMethodToken: agreementNo, offSession: true });
+        expect(pending).toMatchObject({ status: 'pending', off_session: 1, provider_payment_id: `rl_${pending.id}` });
+        expect(t.gateway.order(orderId).status).toBe('pending_payment');
+        // Still in process at Alipay: the follow-up asks, learns it waits, and neither pays nor charges again.
+        t.clock.advance(31 * SECOND_MS);
+        await t.jobs.runDue();
+        expect((await paymentRow(t, pending.id)).status).toBe('pending');
+        expect(paidCalls(t, orderId)).toEqual([]);
+
+        alipay.pay(`rl_${pending.id}`);
+        if (settledBy === 'notify') {
+          const notify = alipay.notify(`rl_${pending.id}`, { notifyId: `paid_${pending.id}` });
+          for (let i = 0; i < 2; i += 1) expect((await t.postWebhook('alipay', notify, FORM)).body).toBe('success');
+          await t.jobs.runDue();
+        } else {
+          for (let i = 0; i < 6 && (await paymentRow(t, pending.id)).status === 'pending'; i += 1) {
+            t.clock.advance(10 * MINUTE_MS);
+            await t.jobs.runDue();
+          }
+        }
+        expect(await paymentRow(t, pending.id)).toMatchObject({ status: 'succeeded' });
+        expect(paidCalls(t, orderId)).toEqual([expect.objectContaining({ paymentId: pending.id })]);
+        expect(t.gateway.order(orderId)).toMatchObject({ status: 'paid', paidBy: pending.id });
+        // One withholding: Alipay was asked to take the money once, whatever followed.
+        expect(alipay.requests.filter((r) => r.biz.out_trade_no === `rl_${pending.id}` && r.method === 'alipay.trade.pay')).toHaveLength(1);
+      }
+      expect(await t.parkedJobs()).toEqual([]);
+    } finally {
+      alipay.inProcessAgreements.delete(agreementNo);
     }
   });
 }, { providerTimeoutMs: 1000, config: { paymentProviders: ['sandbox', 'alipay'], alipay: alipay.config({ agreement: true }) } });

@@ -42,6 +42,8 @@ export class FakeAlipayGateway {
   readonly agreements = new Set<string>(['20265527000000000001']);
   /** Agreements whose payer's Alipay refuses a withholding (alipay.trade.pay answers ACQ.BUYER_BALANCE_NOT_ENOUGH). */
   readonly declinedAgreements = new Set<string>();
+  /** Agreements whose withholding Alipay takes in and settles later (alipay.trade.pay answers 10003, the trade waits). */
+  readonly inProcessAgreements = new Set<string>();
   /** Agreements by `external_agreement_no`, as the signing page makes them. */
   readonly signings = new Map<string, { externalAgreementNo: string; agreementNo: string | undefined; status: 'TEMP' | 'NORMAL' | 'UNSIGN'; biz: Record<string, unknown>; returnUrl: string | undefined }>();
   /** Behaviour of the next call of a method (consumed once). */
@@ -243,6 +245,9 @@ export class FakeAlipayGateway {
         if (this.declinedAgreements.has(agreement)) return fail('ACQ.BUYER_BALANCE_NOT_ENOUGH');
         const trade = this.upsertTrade(biz);
         trade.visible = true;
+        if (this.inProcessAgreements.has(agreement)) {
+          return { code: '10003', msg: 'order success pay inprocess', out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo, total_amount: fenToYuan(trade.totalFen) };
+        }
         trade.status = 'TRADE_SUCCESS';
         return { ...ok, out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo, total_amount: fenToYuan(trade.totalFen) };
       }
