@@ -59,7 +59,8 @@ function withDatabase(adminUrl: string, description: string, stop: () => Promise
 
 /**
  * Starts embedded PostgreSQL with its default (durable) settings — fsync, synchronous_commit and
- * full_page_writes on — and the memory of a server in service, in a temporary directory, unless `BENCH_DATABASE_URL` names a server.
+ * full_page_writes on — and the memory of a server in service, in a temporary directory, unless
+ * `BENCH_DATABASE_URL` names a server.
  */
 export async function startBenchPostgres(): Promise<BenchPostgres> {
   const external = process.env['BENCH_DATABASE_URL'];
