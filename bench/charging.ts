@@ -103,7 +103,12 @@ async function durabilityOf(database: Database): Promise<string> {
 }
 
 /** PostgreSQL's write-ahead log so far: records and bytes (cluster-wide, read without resetting anything). */
-async function walPosition(database: Database): Promise<{ records: number; bytes: number } | undefined> {
+interface WalPosition {
+  readonly records: number;
+  readonly bytes: number;
+}
+
+async function walPosition(database: Database): Promise<WalPosition | undefined> {
   if (database.dialect !== 'postgres') return undefined;
   const { rows } = await sql<{ records: string; bytes: string }>`select (select wal_records from pg_stat_wal) as records,
     pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') as bytes`.execute(database.db);
@@ -112,7 +117,7 @@ async function walPosition(database: Database): Promise<{ records: number; bytes
 }
 
 /** What the run wrote to PostgreSQL's log per usage record (statistics lag by up to a second: indicative). */
-function walPerRecord(before: { records: number; bytes: number } | undefined, after: { records: number; bytes: number } | undefined, count: number): string {
+function walPerRecord(before: WalPosition | undefined, after: WalPosition | undefined, count: number): string {
   if (before === undefined || after === undefined) return '';
   return `; WAL per usage record: ${((after.records - before.records) / count).toFixed(1)} records, ${((after.bytes - before.bytes) / count / 1024).toFixed(1)} kB`;
 }

@@ -251,8 +251,8 @@ export function createUsageCharging(deps: UsageDeps) {
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({ queue: [], running: false }));
 
   /** The lane of a line, by the last of its id's random base32 characters. */
-  function laneOf(lineId: string): string {
-    return String(lineId.charCodeAt(lineId.length - 1) % laneCount);
+  function laneOf(lineId: string): Lane {
+    return lanes[lineId.charCodeAt(lineId.length - 1) % laneCount] as Lane;
   }
 
   function submit(lane: Lane, items: Rateable[], nowMs: number): Promise<Map<number, UsageResult>> {
@@ -324,7 +324,7 @@ export function createUsageCharging(deps: UsageDeps) {
     const results: Array<UsageResult | undefined> = new Array<UsageResult | undefined>(records.length);
     const items = await prepare(records, results, nowMs);
     const byLane = groupBy(items, (item) => laneOf(item.line.id));
-    const rated = await Promise.all([...byLane].map(([lane, list]) => submit(lanes[Number(lane)] as Lane, list, nowMs)));
+    const rated = await Promise.all([...byLane].map(([lane, list]) => submit(lane, list, nowMs)));
     for (const map of rated) for (const [index, result] of map) results[index] = result;
     return results.map((r, i) => {
       assert(r !== undefined, `record ${i} got no result`);
@@ -335,8 +335,8 @@ export function createUsageCharging(deps: UsageDeps) {
   return { chargeRecords };
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
   for (const item of items) {
     const k = key(item);
     const list = map.get(k);

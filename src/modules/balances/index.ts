@@ -26,7 +26,8 @@
  * errors and fail an assertion.
  *
  * Usage charging (`createUsageService`, `usageRoutes`):
- * - `chargeRecords(records)` rates and charges up to 5,000 usage records and answers per record `charged | partially_charged | blocked | duplicate | rejected` with its draws.
+ * - `chargeRecords(records)` rates and charges up to 5,000 usage records and answers per record
+ *   `charged | partially_charged | blocked | duplicate | rejected` with its draws.
  *   Rating: eligible buckets (the record's kind, active and valid at its START time, coverage holding
  *   its country) in draw order (soonest expiry, then priority); the rest at the overage rate of the
  *   plan of the line's period at the start time (first rate whose zone holds the country, per started
@@ -35,8 +36,9 @@
  *   on PostgreSQL): a lane runs one store transaction at a time and takes into it the parts of every
  *   concurrent call queued meanwhile; the records of one transaction that draw share one usage ledger
  *   transaction (per line, one posting per bucket drawn and one `usage` posting per unit), and each
- *   keeps its own draws (`usage_record.draws`) and that transaction's id. A record's charge is atomic. The record id is the idempotency key
- *   (`usage_record` primary key): a record seen before, even in a concurrent batch, is `duplicate`.
+ *   keeps its own draws (`usage_record.draws`) and that transaction's id. A record's charge is atomic.
+ *   The record id is the idempotency key (`usage_record` primary key): a record seen before, even in a
+ *   concurrent batch, is `duplicate`.
  *   Rejections (`line_not_found`, `country_unknown`, `mcc_mnc_unknown`, `start_in_future`) are not
  *   stored. Thresholds: when a line's data or voice (or money, per currency) buckets usable now
  *   cross 80 % or 100 % used, one SMS in the customer's language per bucket and threshold
