@@ -1,22 +1,20 @@
 import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
 
-const LEDGER_TABLES = ['ledger_transaction', 'ledger_posting'] as const;
-
 /**
- * Makes the ledger append-only in the store itself: updates and deletes of ledger rows fail, whoever
+ * Makes ledger tables append-only in the store itself: updates and deletes of their rows fail, whoever
  * runs them. Inserts pay nothing for it (the triggers fire on update and delete only).
  */
-async function forbidLedgerChanges(db: Kysely<unknown>): Promise<void> {
+async function forbidLedgerChanges(db: Kysely<unknown>, tables: readonly string[]): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    await sql`create function ledger_append_only() returns trigger language plpgsql as $$
+    await sql`create or replace function ledger_append_only() returns trigger language plpgsql as $$
       begin raise exception 'the ledger is append-only (% on %)', tg_op, tg_table_name; end $$`.execute(db);
-    for (const table of LEDGER_TABLES) {
+    for (const table of tables) {
       await sql`create trigger ${sql.raw(`${table}_append_only`)} before update or delete on ${sql.table(table)}
         for each row execute function ledger_append_only()`.execute(db);
     }
     return;
   }
-  for (const table of LEDGER_TABLES) {
+  for (const table of tables) {
     for (const op of ['update', 'delete'] as const) {
       await sql`create trigger ${sql.raw(`${table}_no_${op}`)} before ${sql.raw(op)} on ${sql.table(table)}
         begin select raise(abort, 'the ledger is append-only'); end`.execute(db);
@@ -80,7 +78,7 @@ export const balancesMigrations: Record<string, Migration> = {
       // Postings by bucket; system-account postings (no bucket) stay out of this index.
       await db.schema.createIndex('ledger_posting_bucket_idx').on('ledger_posting').column('bucket_id')
         .where(sql.ref('bucket_id'), 'is not', null).execute();
-      await forbidLedgerChanges(db);
+      await forbidLedgerChanges(db, ['ledger_transaction', 'ledger_posting']);
     },
   },
   '2026_11_27_061_balances_usage': {
@@ -141,6 +139,38 @@ export const balancesMigrations: Record<string, Migration> = {
       // bucket's amounts are on its row), and charging paid one random entry of this index per bucket
       // drawn: about a sixth of a usage batch's time. The ledger audit reads every posting in scope.
       await db.schema.dropIndex('ledger_posting_bucket_idx').execute();
+    },
+  },
+  '2026_11_28_170_usage_records_in_ledger': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // From here on a usage record is its own usage ledger transaction, stored in its row: its bucket
+      // postings are its draws, its `usage` postings its allowance units and its charge. The ledger
+      // is read through `ledger_entry`; records charged before (with `ltx_id`) keep their postings in
+      // `ledger_posting` and are not read twice. Like the rest of the ledger, records are append-only.
+      await forbidLedgerChanges(db, ['usage_record']);
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      const draws = postgres
+        ? sql`cross join lateral json_array_elements(r.draws::json) with ordinality as d(value, n)`
+        : sql`cross join json_each(r.draws) as d`;
+      const drawId = postgres ? sql`(d.n - 1)::text` : sql`cast(d.key as text)`;
+      const drawBucket = postgres ? sql`d.value ->> 0` : sql`json_extract(d.value, '$[0]')`;
+      const drawAmount = postgres ? sql`(d.value ->> 1)::bigint` : sql`json_extract(d.value, '$[1]')`;
+      await sql`create view ledger_entry (id, ltx_id, kind, line_id, account, bucket_id, unit, amount) as
+        select p.id, p.ltx_id, t.kind, p.line_id, p.account, p.bucket_id, p.unit, p.amount
+          from ledger_posting p join ledger_transaction t on t.id = p.ltx_id
+        union all
+        select 'usage:' || r.record_id || ':' || ${drawId}, 'usage:' || r.record_id, 'usage', r.line_id, 'bucket',
+            ${drawBucket}, case when b.kind = 'money' then 'money:' || b.currency else b.kind end, -${drawAmount}
+          from usage_record r ${draws} left join bucket b on b.id = ${drawBucket}
+          where r.ltx_id is null and r.draws is not null
+        union all
+        select 'usage:' || r.record_id || ':allowance', 'usage:' || r.record_id, 'usage', r.line_id, 'usage', null, r.kind,
+            r.allowance_units
+          from usage_record r where r.ltx_id is null and r.allowance_units > 0
+        union all
+        select 'usage:' || r.record_id || ':charge', 'usage:' || r.record_id, 'usage', r.line_id, 'usage', null,
+            'money:' || r.currency, r.charge_minor
+          from usage_record r where r.ltx_id is null and r.charge_minor > 0`.execute(db);
     },
   },
 };

@@ -54,11 +54,21 @@ export interface LedgerPostingTable {
   amount: number;
 }
 
+/**
+ * The whole ledger, one row per posting (a view): `ledger_posting` with its transaction's kind, and
+ * the postings of each usage record charged since records hold their own (`usage:<record id>`: a
+ * bucket posting per draw, a `usage` posting for its allowance units and one for its charge).
+ */
+export interface LedgerEntryView extends LedgerPostingTable {
+  kind: LedgerTransactionKind;
+}
+
 declare module '../../platform/db/schema.js' {
   interface Tables {
     bucket: BucketTable;
     ledger_transaction: LedgerTransactionTable;
     ledger_posting: LedgerPostingTable;
+    ledger_entry: LedgerEntryView;
   }
 }
 

@@ -1,18 +1,14 @@
-import type { IdFactory } from '../../platform/ids.js';
-import { unitOf, type LedgerUnit } from './balances.js';
-import type { LedgerPostingTable } from './balances.repository.js';
 import { crossedThreshold, rateUsage, type OverageTerms, type RatingBucket, type ThresholdPercent } from './balances.rating.js';
 import { duplicate, type UsageDraw, type UsageRecordInput, type UsageResult } from './balances.usage.js';
 import type { UsageLineRef } from './balances.usage.ports.js';
-import type { UsageRecordTable, UsageWrites } from './balances.usage.repository.js';
+import type { NewUsageRecord, UsageWrites } from './balances.usage.repository.js';
 
 /**
  * Rating of one batch in memory (no I/O): the records grouped per line, each line's records in
  * start-time order against the line's buckets as read in the batch's transaction, and what the
- * batch writes. One usage ledger transaction holds the draws of the whole batch: per line, one
- * posting per bucket drawn (the sum of its draws) and one `usage` counter posting per unit, so it
- * balances per line and unit; every record keeps its own draws (`usage_record.draws`) and the id
- * of that transaction.
+ * batch writes. Each record is its own usage ledger transaction, held in its row: its draws are
+ * the bucket postings, its allowance units and its charge the `usage` postings (see the view
+ * `ledger_entry`); the buckets take one debit each per batch, the sum of their draws.
  */
 
 /** A record that passed the checks outside the transaction, with its line, country and overage terms. */
@@ -58,8 +54,7 @@ function groupKey(bucket: RatingBucket): string | undefined {
  * the record ids already stored; a record id stored or seen earlier in the batch is `duplicate`.
  */
 export function rateBatch(
-  items: readonly Rateable[], bucketsByLine: ReadonlyMap<string, RatingBucket[]>, recorded: ReadonlySet<string>,
-  ids: IdFactory, nowMs: number,
+  items: readonly Rateable[], bucketsByLine: ReadonlyMap<string, RatingBucket[]>, recorded: ReadonlySet<string>, nowMs: number,
 ): RatedBatch {
   const results = new Map<number, UsageResult>();
   const byLine = new Map<string, Rateable[]>();
@@ -75,9 +70,7 @@ export function rateBatch(
     if (list === undefined) byLine.set(item.line.id, [item]);
     else list.push(item);
   }
-  const records: UsageRecordTable[] = [];
-  let ltxId: string | null = null;
-  const postings: LedgerPostingTable[] = [];
+  const records: NewUsageRecord[] = [];
   const drawn = new Map<string, number>();
   const groups: DrawnGroup[] = [];
   for (const [lineId, list] of byLine) {
@@ -91,7 +84,6 @@ export function rateBatch(
       const draws: UsageDraw[] = [];
       let stored: string | null = null;
       if (rated.draws.length > 0) {
-        ltxId ??= ids('ltx');
         const pairs: Array<[string, number]> = [];
         for (const { bucket, amount } of rated.draws) {
           lineDrawn.set(bucket, (lineDrawn.get(bucket) ?? 0) + amount);
@@ -104,15 +96,14 @@ export function rateBatch(
         record_id: record.recordId, line_id: lineId, kind: record.type, quantity: record.quantity, country,
         started_at: record.startedAtMs, status: rated.status, allowance_units: rated.allowanceUnits,
         overage_units: rated.overageUnits, blocked_units: rated.blockedUnits, charge_minor: rated.charge?.amountMinor ?? null,
-        currency: rated.charge?.currency ?? null, ltx_id: rated.draws.length > 0 ? ltxId : null, draws: stored, created_at: nowMs,
+        currency: rated.charge?.currency ?? null, draws: stored, created_at: nowMs,
       });
       results.set(item.index, {
         recordId: record.recordId, status: rated.status, lineId, country, allowanceUnits: rated.allowanceUnits,
         overageUnits: rated.overageUnits, blockedUnits: rated.blockedUnits, charge: rated.charge, draws,
       });
     }
-    if (lineDrawn.size > 0 && ltxId !== null) {
-      addLinePostings(postings, ids, ltxId, lineId, lineDrawn);
+    if (lineDrawn.size > 0) {
       for (const [bucket, amount] of lineDrawn) drawn.set(bucket.id, amount);
       groups.push(...drawnGroups(lineId, buckets, lineDrawn, nowMs));
     }
@@ -121,18 +112,7 @@ export function rateBatch(
   records.sort((a, b) => (a.record_id < b.record_id ? -1 : a.record_id > b.record_id ? 1 : 0));
   const debits = [...drawn].map(([bucketId, amount]) => ({ bucketId, amount }))
     .sort((a, b) => (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
-  return { results, writes: { records, debits, ltxId, postings, createdAtMs: nowMs }, groups };
-}
-
-/** One posting per bucket drawn and one `usage` counter posting per unit: they balance per unit. */
-function addLinePostings(out: LedgerPostingTable[], ids: IdFactory, ltxId: string, lineId: string, lineDrawn: ReadonlyMap<RatingBucket, number>): void {
-  const counters = new Map<LedgerUnit, number>();
-  for (const [bucket, amount] of lineDrawn) {
-    const unit = unitOf(bucket.kind, bucket.currency);
-    out.push({ id: ids('pst'), ltx_id: ltxId, line_id: lineId, account: 'bucket', bucket_id: bucket.id, unit, amount: -amount });
-    counters.set(unit, (counters.get(unit) ?? 0) + amount);
-  }
-  for (const [unit, amount] of counters) out.push({ id: ids('pst'), ltx_id: ltxId, line_id: lineId, account: 'usage', bucket_id: null, unit, amount });
+  return { results, writes: { records, debits, createdAtMs: nowMs }, groups };
 }
 
 /** The groups (kind, or money per currency) of buckets usable now that the line drew from. */

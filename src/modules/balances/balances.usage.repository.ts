@@ -4,7 +4,6 @@ import { assert } from '../../platform/assert.js';
 import type { Database, Executor, Tx } from '../../platform/db/database.js';
 import type { Currency } from '../../platform/money.js';
 import type { BucketKind } from './balances.js';
-import type { LedgerPostingTable } from './balances.repository.js';
 import type { RatedStatus, UsageKind } from './balances.usage.js';
 
 export interface UsageRecordTable {
@@ -20,9 +19,12 @@ export interface UsageRecordTable {
   blocked_units: number;
   charge_minor: number | null;
   currency: Currency | null;
-  /** The usage ledger transaction that holds its draws (shared by the records of one batch). */
+  /**
+   * Null: the record is its own usage ledger transaction (`ledger_entry`). Records charged before
+   * the ledger read them point to the usage ledger transaction that holds their postings.
+   */
   ltx_id: string | null;
-  /** Its draws as JSON `[[bucketId, amount], ...]` in the bucket's unit; null when nothing was drawn. */
+  /** Its draws as JSON `[[bucketId, amount], ...]` in the bucket's unit (its bucket postings); null when nothing was drawn. */
   draws: string | null;
   created_at: number;
 }
@@ -56,15 +58,15 @@ export interface RatingBucketRow {
   coverage_countries: string;
 }
 
+/** A usage record as charging writes it (its own ledger transaction: no `ltx_id`). */
+export type NewUsageRecord = Omit<UsageRecordTable, 'ltx_id'>;
+
 /** Everything one charged batch writes, in one transaction. */
 export interface UsageWrites {
   /** Sorted by record id: concurrent batches insert twins in the same order, so they wait instead of deadlocking. */
-  readonly records: readonly UsageRecordTable[];
+  readonly records: readonly NewUsageRecord[];
   /** One per bucket drawn, sorted by id: the sum of the batch's draws on it. */
   readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number }>;
-  /** The batch's usage ledger transaction (null when nothing was drawn); its records point to it (`ltx_id`). */
-  readonly ltxId: string | null;
-  readonly postings: readonly LedgerPostingTable[];
   readonly createdAtMs: number;
 }
 
@@ -77,7 +79,7 @@ export interface UsageWrites {
  * What `loadBuckets` reads stays exact until the commit: SQLite transactions are serialised
  * (`BEGIN IMMEDIATE`); on PostgreSQL the rows are locked as they are read, in id order, so
  * concurrent batches over the same lines wait for each other. A batch takes no other bucket lock
- * (its debits and ledger rows touch only buckets it read), and its records are inserted in record-id
+ * (its debits touch only buckets it read), and its records are inserted in record-id
  * order: no two batches can each hold what the other waits for, so they never deadlock.
  */
 export interface UsageStore {
@@ -90,10 +92,11 @@ export interface UsageStore {
   /** The record ids among `recordIds` that are already stored. */
   findRecorded(tx: Tx, recordIds: readonly string[]): Promise<Set<string>>;
   /**
-   * Writes the batch: the usage records, the ledger, then the guarded debits (`remaining >= amount`
-   * on an active bucket; with exact reads a refusal is a defect, and throws). On PostgreSQL a twin of
-   * a record that a concurrent batch committed meanwhile (the insert waits for it) makes the attempt
-   * keep nothing (savepoint) and answer `duplicates`, so that the caller rates again without them.
+   * Writes the batch: the usage records (each with its draws: its ledger postings), then the guarded
+   * debits (`remaining >= amount` on an active bucket; with exact reads a refusal is a defect, and
+   * throws). On PostgreSQL a twin of a record that a concurrent batch committed meanwhile (the insert
+   * waits for it) makes the attempt keep nothing (savepoint) and answer `duplicates`, so that the
+   * caller rates again without them.
    */
   write(tx: Tx, writes: UsageWrites): Promise<WriteOutcome>;
 }
@@ -112,7 +115,7 @@ export function bucketKey(lineId: string, kind: BucketKind): string {
 /** `RatingBucketRow` in the order of `BUCKET_COLUMNS`. */
 type BucketTuple = [string, string, BucketKind, Currency | null, number, number, number, number, number, string];
 const BUCKET_COLUMNS = 'id, line_id, kind, currency, granted, remaining, valid_from, valid_until, priority, coverage_countries';
-const RECORD_COLUMNS = 'record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units, charge_minor, currency, ltx_id, draws, created_at';
+const RECORD_COLUMNS = 'record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units, charge_minor, currency, draws, created_at';
 
 function sqliteStatements(handle: SqliteDatabase.Database) {
   return {
@@ -123,14 +126,10 @@ function sqliteStatements(handle: SqliteDatabase.Database) {
       where line_id in (select value from json_each(?)) and line_id || ' ' || kind in (select value from json_each(?))
         and status = 'active' and valid_until > ? and valid_from <= ?`).raw(true),
     recorded: handle.prepare<[string], string>('select record_id from usage_record where record_id in (select value from json_each(?))').pluck(),
-    record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       on conflict (record_id) do nothing`),
     debit: handle.prepare(`update bucket set remaining = remaining - ?, used = used + ?
       where id = ? and status = 'active' and remaining >= ?`),
-    transaction: handle.prepare(`insert into ledger_transaction (id, kind, reference, idempotency_key, created_at)
-      values (?, 'usage', null, null, ?)`),
-    posting: handle.prepare(`insert into ledger_posting (id, ltx_id, line_id, account, bucket_id, unit, amount)
-      values (?, ?, ?, ?, ?, ?, ?)`),
   };
 }
 
@@ -157,11 +156,9 @@ function sqliteStore(handle: SqliteDatabase.Database): UsageStore {
     async write(_tx, w) {
       for (const r of w.records) {
         const result = s.record.run(r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status,
-          r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.ltx_id, r.draws, r.created_at);
+          r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.draws, r.created_at);
         assert(result.changes === 1, 'a usage record stored since it was looked for in the same transaction');
       }
-      if (w.ltxId !== null) s.transaction.run(w.ltxId, w.createdAtMs);
-      for (const p of w.postings) s.posting.run(p.id, p.ltx_id, p.line_id, p.account, p.bucket_id, p.unit, p.amount);
       for (const d of w.debits) {
         assert(s.debit.run(d.amount, d.amount, d.bucketId, d.amount).changes === 1, 'a debit refused on amounts read in the same transaction');
       }
@@ -177,7 +174,7 @@ function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): 
 
 const postgresStore: UsageStore = {
   async loadBuckets(tx, lineIds, keys, fromMs, toMs) {
-    // `no key update`: what the debits take anyway; the ledger's foreign-key checks can still share it.
+    // `no key update`: what the debits take anyway; foreign-key checks of other writers can still share it.
     // Rows the key filter drops are not locked (`for update` locks the rows returned).
     const { rows } = await sql<RatingBucketRow>`select ${sql.raw(BUCKET_COLUMNS)} from bucket
       where line_id = any(${lineIds}::text[]) and line_id || ' ' || kind = any(${keys}::text[])
@@ -192,17 +189,17 @@ const postgresStore: UsageStore = {
   },
   async write(tx, w) {
     const r = columns(w.records, ['record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status',
-      'allowance_units', 'overage_units', 'blocked_units', 'charge_minor', 'currency', 'ltx_id', 'draws'] as const);
+      'allowance_units', 'overage_units', 'blocked_units', 'charge_minor', 'currency', 'draws'] as const);
     await sql`savepoint usage_records`.execute(tx);
     // `with ordinality ... order by`: the rows go in in record-id order (see `UsageStore`).
     const inserted = await sql<{ record_id: string }>`insert into usage_record (${sql.raw(RECORD_COLUMNS)})
       select record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units,
-        charge_minor, currency, ltx_id, draws, ${w.createdAtMs}::bigint
+        charge_minor, currency, draws, ${w.createdAtMs}::bigint
       from unnest(${r[0]}::text[], ${r[1]}::text[], ${r[2]}::text[], ${r[3]}::bigint[],
         ${r[4]}::text[], ${r[5]}::bigint[], ${r[6]}::text[], ${r[7]}::bigint[], ${r[8]}::bigint[], ${r[9]}::bigint[],
-        ${r[10]}::bigint[], ${r[11]}::text[], ${r[12]}::text[], ${r[13]}::text[])
+        ${r[10]}::bigint[], ${r[11]}::text[], ${r[12]}::text[])
         with ordinality as u(record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units,
-          blocked_units, charge_minor, currency, ltx_id, draws, n)
+          blocked_units, charge_minor, currency, draws, n)
       order by n
       on conflict (record_id) do nothing returning record_id`.execute(tx);
     if (inserted.rows.length !== w.records.length) {
@@ -211,14 +208,6 @@ const postgresStore: UsageStore = {
       return { kind: 'duplicates', recordIds: new Set(w.records.map((row) => row.record_id).filter((id) => !stored.has(id))) };
     }
     await sql`release savepoint usage_records`.execute(tx);
-    if (w.ltxId !== null) {
-      await sql`insert into ledger_transaction (id, kind, reference, idempotency_key, created_at)
-        values (${w.ltxId}, 'usage', null, null, ${w.createdAtMs})`.execute(tx);
-      const p = columns(w.postings, ['id', 'ltx_id', 'line_id', 'account', 'bucket_id', 'unit', 'amount'] as const);
-      await sql`insert into ledger_posting (id, ltx_id, line_id, account, bucket_id, unit, amount)
-        select * from unnest(${p[0]}::text[], ${p[1]}::text[], ${p[2]}::text[], ${p[3]}::text[], ${p[4]}::text[],
-          ${p[5]}::text[], ${p[6]}::bigint[])`.execute(tx);
-    }
     if (w.debits.length > 0) {
       // `b.id = any(...)` as well as the join: the buckets are found by primary key whatever the
       // planner's statistics say (without, it may hash every active bucket).

@@ -195,7 +195,7 @@ export function createUsageCharging(deps: UsageDeps) {
     const rows = await store().loadBuckets(tx, [...lineIds], [...wanted], fromMs, toMs);
     const recorded = await store().findRecorded(tx, recordIds);
     for (;;) {
-      const batch = rateBatch(items, bucketsOf(rows), recorded, ids, nowMs);
+      const batch = rateBatch(items, bucketsOf(rows), recorded, nowMs);
       const outcome = await store().write(tx, batch.writes);
       if (outcome.kind === 'duplicates') {
         // Each round knows of at least one more stored record, so this ends.
@@ -311,8 +311,8 @@ export function createUsageCharging(deps: UsageDeps) {
 
   /**
    * Rates and charges a batch of usage records (at most `MAX_RECORDS_PER_BATCH`) and answers per
-   * record in input order (see `UsageResult`). A record's charge is atomic: its record, draws, ledger
-   * postings and debits commit together, in the transaction of its line's lane. A record id already
+   * record in input order (see `UsageResult`). A record's charge is atomic: its record (with its draws,
+   * its ledger postings) and the debits commit together, in the transaction of its line's lane. A record id already
    * stored, or twice in the batch, is `duplicate`, also when a concurrent batch stores it meanwhile.
    * Every debit is guarded (`remaining >= amount`) and rated on amounts that no concurrent batch can
    * change before the commit, so concurrent batches never overdraw a bucket. A line's records are

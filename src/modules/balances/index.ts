@@ -34,9 +34,10 @@
  *   increment) paid from money buckets of one currency, never below zero; the rest blocked. A line's
  *   records are rated in start-time order. Lines are charged in lanes (by line id; one on SQLite, four
  *   on PostgreSQL): a lane runs one store transaction at a time and takes into it the parts of every
- *   concurrent call queued meanwhile; the records of one transaction that draw share one usage ledger
- *   transaction (per line, one posting per bucket drawn and one `usage` posting per unit), and each
- *   keeps its own draws (`usage_record.draws`) and that transaction's id. A record's charge is atomic.
+ *   concurrent call queued meanwhile; each record is its own usage ledger transaction, kept in its row
+ *   (its draws, `usage_record.draws`, are its bucket postings; its allowance units and charge its
+ *   `usage` postings; the view `ledger_entry` reads them with `ledger_posting`), and a transaction
+ *   debits each bucket drawn once, by the sum of its draws. A record's charge is atomic.
  *   The record id is the idempotency key (`usage_record` primary key): a record seen before, even in a
  *   concurrent batch, is `duplicate`.
  *   Rejections (`line_not_found`, `country_unknown`, `mcc_mnc_unknown`, `start_in_future`) are not

@@ -282,4 +282,39 @@ describeEachStore('balances', { migrations: balancesTestMigrations }, ({ getDb }
     await db.updateTable('bucket').set({ remaining: 100 }).where('id', '=', bucket.id).execute();
     await expectLedgerSound();
   });
+
+  it('reads each usage record as its own usage transaction, whose draws must agree with its units', async () => {
+    const { db } = getDb();
+    const { bucket } = await h.tx((tx) => h.balances.grant(tx, dataGrant(lineId, START_MS, { amount: 1000 })));
+    const [charged] = await h.usage.chargeRecords([
+      { recordId: `${lineId}-ok`, msisdn: h.msisdnOf(lineId), type: 'data', quantity: 300, country: 'FR', startedAtMs: START_MS },
+    ]);
+    expect(charged).toMatchObject({ status: 'charged', allowanceUnits: 300 });
+    const entries = await db.selectFrom('ledger_entry').selectAll().where('line_id', '=', lineId).where('kind', '=', 'usage').orderBy('id').execute();
+    expect(entries.map((e) => [e.ltx_id, e.account, e.bucket_id, e.unit, Number(e.amount)])).toEqual([
+      [`usage:${lineId}-ok`, 'bucket', bucket.id, 'data', -300], [`usage:${lineId}-ok`, 'usage', null, 'data', 300],
+    ]);
+    await expectLedgerSound();
+    await expect(db.updateTable('usage_record').set({ allowance_units: 1 }).where('line_id', '=', lineId).execute()).rejects.toThrow(/append-only/);
+    await expect(db.deleteFrom('usage_record').where('line_id', '=', lineId).execute()).rejects.toThrow(/append-only/);
+
+    const row = (recordId: string, line: string, drawn: number, units: number, ltxId: string | null = null) => ({
+      record_id: recordId, line_id: line, kind: 'data' as const, quantity: units, country: 'FR', started_at: START_MS, status: 'charged' as const,
+      allowance_units: units, overage_units: 0, blocked_units: 0, charge_minor: null, currency: null, ltx_id: ltxId,
+      draws: JSON.stringify([[bucket.id, drawn]]), created_at: START_MS,
+    });
+    // Draws of 50 for 40 units served, and no debit: the ledger says so.
+    await db.insertInto('usage_record').values(row(`${lineId}-bad`, lineId, 50, 40)).execute();
+    const violations = await checkLedgerInvariants(db, lineId);
+    expect(violations.map((v) => v.rule).sort()).toEqual(['counter_mismatch', 'remaining_mismatch', 'unbalanced_transaction']);
+    expect(violations.find((v) => v.rule === 'unbalanced_transaction')?.subject).toBe(`usage:${lineId}-bad`);
+    // Another line's record drawing from this line's bucket.
+    const other = h.newLineId();
+    await db.insertInto('usage_record').values(row(`${other}-stolen`, other, 10, 10)).execute();
+    expect((await checkLedgerInvariants(db, other)).map((v) => [v.rule, v.subject])).toEqual([['posting_mismatch', bucket.id]]);
+    // A record charged before records held their postings points to its ledger transaction and is not read twice.
+    const legacy = h.newLineId();
+    await db.insertInto('usage_record').values(row(`${legacy}-old`, legacy, 10, 10, 'ltx_legacy')).execute();
+    expect(await db.selectFrom('ledger_entry').select('id').where('line_id', '=', legacy).execute()).toEqual([]);
+  });
 });

@@ -21,8 +21,9 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
   const db = () => get().database.db;
   const ledgerSound = async (lineId: string) => expect(await checkLedgerInvariants(db(), lineId)).toEqual([]);
   const bucket = (id: string) => db().selectFrom('bucket').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const usageTransactions = async (lineId: string) => (await db().selectFrom('usage_record').select('ltx_id')
-    .where('line_id', '=', lineId).where('ltx_id', 'is not', null).execute()).length;
+  /** The line's usage ledger transactions (each charged record is one) as the ledger reads them. */
+  const usageTransactions = async (lineId: string) => (await db().selectFrom('ledger_entry').select('ltx_id').distinct()
+    .where('line_id', '=', lineId).where('kind', '=', 'usage').execute()).length;
 
   it('charges a record id once: again later, twice in one request, or in concurrent requests', async () => {
     const { app } = get();
