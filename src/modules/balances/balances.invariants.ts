@@ -86,9 +86,9 @@ interface BucketSums {
 }
 
 async function checkBuckets(db: Executor, lineId: string | undefined): Promise<LedgerViolation[]> {
-  // For one line, the postings that name the line (usage records are found by their line's index;
-  // a posting of another line on one of its buckets shows as `posting_mismatch` in that line's check,
-  // and as a `remaining_mismatch` here).
+  // For one line, the postings that name the line (so its usage records are read by the line's
+  // index, not by expanding every record); a posting that names another line on one of its buckets
+  // shows as `posting_mismatch` in the check of the line it names.
   const sumRows = await db.selectFrom('ledger_entry as p')
     .innerJoin('bucket as b', 'b.id', 'p.bucket_id')
     .select(['p.bucket_id', 'p.kind', 'p.unit', 'p.line_id', 'b.line_id as bucket_line_id', 'b.kind as bucket_kind', 'b.currency',

@@ -50,7 +50,7 @@ export interface LedgerPostingTable {
   /** Set exactly when `account` is `bucket`. */
   bucket_id: string | null;
   unit: LedgerUnit;
-  /** Signed, in the unit; never zero. A bucket's postings add up to its remaining amount. */
+  /** Signed, in the unit; never zero. A bucket's postings (`ledger_entry`) add up to its remaining amount. */
   amount: number;
 }
 

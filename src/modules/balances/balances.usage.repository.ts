@@ -79,8 +79,8 @@ export interface UsageWrites {
  * What `loadBuckets` reads stays exact until the commit: SQLite transactions are serialised
  * (`BEGIN IMMEDIATE`); on PostgreSQL the rows are locked as they are read, in id order, so
  * concurrent batches over the same lines wait for each other. A batch takes no other bucket lock
- * (its debits touch only buckets it read), and its records are inserted in record-id
- * order: no two batches can each hold what the other waits for, so they never deadlock.
+ * (its debits touch only buckets it read), and its records are inserted in record-id order: no two
+ * batches can each hold what the other waits for, so they never deadlock.
  */
 export interface UsageStore {
   /**
