@@ -49,7 +49,7 @@ describe('rateBatch', () => {
     ]);
     expect(debits).toEqual([{ bucketId: a1.id, amount: 100 }, { bucketId: a2.id, amount: 100 }, { bucketId: b1.id, amount: 10 }]
       .sort((x, y) => (x.bucketId < y.bucketId ? -1 : 1)));
-    expect(batch.results.get(2)?.draws.map((d) => [d.bucketId, d.amount])).toEqual([[a1.id, 20], [a2.id, 60]]);
+    expect(batch.results[2]?.draws.map((d) => [d.bucketId, d.amount])).toEqual([[a1.id, 20], [a2.id, 60]]);
   });
 
   it('rates the records of a line in start-time order and answers duplicates (stored, or twice in the batch) without drawing', () => {
@@ -57,8 +57,8 @@ describe('rateBatch', () => {
     const a1 = bucket('lin_a', 'data', 100);
     const items = [item('lin_a', 70, T + 10), item('lin_a', 70, T), item('lin_a', 5, T, 'rec-2'), item('lin_a', 5, T, 'old')];
     const batch = rateBatch(items, linesOf(a1), new Set(['old']), T);
-    expect([0, 1, 2, 3].map((i) => batch.results.get(i)?.status)).toEqual(['partially_charged', 'charged', 'duplicate', 'duplicate']);
-    expect(batch.results.get(0)?.allowanceUnits).toBe(30);
+    expect(batch.results.map((r) => r.status)).toEqual(['partially_charged', 'charged', 'duplicate', 'duplicate']);
+    expect(batch.results[0]?.allowanceUnits).toBe(30);
     expect(batch.writes.records).toHaveLength(2);
   });
 

@@ -28,8 +28,8 @@ export interface DrawnGroup {
 }
 
 export interface RatedBatch {
-  /** By the record's position in the caller's batch. */
-  readonly results: Map<number, UsageResult>;
+  /** In the order of the items rated. */
+  readonly results: readonly UsageResult[];
   readonly writes: UsageWrites;
   readonly groups: readonly DrawnGroup[];
 }
@@ -56,29 +56,31 @@ function groupKey(bucket: RatingBucket): string | undefined {
 export function rateBatch(
   items: readonly Rateable[], bucketsByLine: ReadonlyMap<string, RatingBucket[]>, recorded: ReadonlySet<string>, nowMs: number,
 ): RatedBatch {
-  const results = new Map<number, UsageResult>();
-  const byLine = new Map<string, Rateable[]>();
+  const results = new Array<UsageResult>(items.length);
+  // Positions in `items`, per line.
+  const byLine = new Map<string, number[]>();
   const seen = new Set<string>();
-  for (const item of items) {
+  items.forEach((item, at) => {
     const { recordId } = item.record;
     if (recorded.has(recordId) || seen.has(recordId)) {
-      results.set(item.index, duplicate(recordId, item.line.id, item.country));
-      continue;
+      results[at] = duplicate(recordId, item.line.id, item.country);
+      return;
     }
     seen.add(recordId);
     const list = byLine.get(item.line.id);
-    if (list === undefined) byLine.set(item.line.id, [item]);
-    else list.push(item);
-  }
+    if (list === undefined) byLine.set(item.line.id, [at]);
+    else list.push(at);
+  });
   const records: NewUsageRecord[] = [];
   const drawn = new Map<string, number>();
   const groups: DrawnGroup[] = [];
   for (const [lineId, list] of byLine) {
     // Array sort is stable: records that started at the same instant keep their order.
-    if (list.length > 1) list.sort((a, b) => a.record.startedAtMs - b.record.startedAtMs);
+    if (list.length > 1) list.sort((a, b) => (items[a] as Rateable).record.startedAtMs - (items[b] as Rateable).record.startedAtMs);
     const buckets = bucketsByLine.get(lineId) ?? EMPTY;
     const lineDrawn = new Map<RatingBucket, number>();
-    for (const item of list) {
+    for (const at of list) {
+      const item = items[at] as Rateable;
       const { record, country } = item;
       const rated = rateUsage(buckets, { kind: record.type, quantity: record.quantity, country, startedAtMs: record.startedAtMs }, item.overage);
       const draws: UsageDraw[] = [];
@@ -98,10 +100,10 @@ export function rateBatch(
         overage_units: rated.overageUnits, blocked_units: rated.blockedUnits, charge_minor: rated.charge?.amountMinor ?? null,
         currency: rated.charge?.currency ?? null, draws: stored, created_at: nowMs,
       });
-      results.set(item.index, {
+      results[at] = {
         recordId: record.recordId, status: rated.status, lineId, country, allowanceUnits: rated.allowanceUnits,
         overageUnits: rated.overageUnits, blockedUnits: rated.blockedUnits, charge: rated.charge, draws,
-      });
+      };
     }
     if (lineDrawn.size > 0) {
       for (const [bucket, amount] of lineDrawn) drawn.set(bucket.id, amount);

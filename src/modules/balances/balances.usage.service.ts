@@ -22,7 +22,8 @@ const MAX_RECORDS_PER_TRANSACTION = 2 * MAX_RECORDS_PER_BATCH;
 interface Submission {
   readonly items: readonly Rateable[];
   readonly nowMs: number;
-  resolve(results: Map<number, UsageResult>): void;
+  /** With the results of `items`, in their order. */
+  resolve(results: readonly UsageResult[]): void;
   reject(error: unknown): void;
 }
 
@@ -62,11 +63,11 @@ export function createUsageCharging(deps: UsageDeps) {
   }
 
   /** Lines by number or ICCID: from the cache, the rest in one read. */
-  async function findLines(records: ReadonlyArray<{ record: UsageRecordInput }>): Promise<(record: UsageRecordInput) => UsageLineRef | undefined> {
+  async function findLines(records: readonly UsageRecordInput[]): Promise<(record: UsageRecordInput) => UsageLineRef | undefined> {
     const keyOf = (r: UsageRecordInput): string => (r.msisdn !== undefined ? normalizeMsisdn(r.msisdn) : `iccid:${r.iccid ?? ''}`);
     const msisdns = new Set<string>();
     const iccids = new Set<string>();
-    for (const { record } of records) {
+    for (const record of records) {
       if (lineCache.has(keyOf(record))) continue;
       if (record.msisdn !== undefined) msisdns.add(normalizeMsisdn(record.msisdn));
       else if (record.iccid !== undefined) iccids.add(record.iccid);
@@ -148,27 +149,36 @@ export function createUsageCharging(deps: UsageDeps) {
 
   /** Checks outside the transaction: country, start time, line; the rest wait in `results`. */
   async function prepare(records: readonly UsageRecordInput[], results: Array<UsageResult | undefined>, nowMs: number): Promise<Rateable[]> {
-    const located: Array<{ index: number; record: UsageRecordInput; country: string }> = [];
+    const located: UsageRecordInput[] = [];
+    const positions: number[] = [];
+    const countries: string[] = [];
     records.forEach((record, index) => {
       const where = countryOfRecord(record);
       if ('reason' in where) results[index] = rejected(record.recordId, where.reason);
       else if (record.startedAtMs > nowMs + MAX_START_SKEW_MS) results[index] = rejected(record.recordId, 'start_in_future');
-      else located.push({ index, record, country: where.country });
+      else {
+        located.push(record);
+        positions.push(index);
+        countries.push(where.country);
+      }
     });
     if (located.length === 0) return [];
     const lineOf = await findLines(located);
-    const found: Array<{ index: number; record: UsageRecordInput; country: string; line: UsageLineRef }> = [];
-    for (const item of located) {
-      const line = lineOf(item.record);
-      if (line === undefined) results[item.index] = rejected(item.record.recordId, 'line_not_found');
-      else found.push({ ...item, line });
-    }
+    // One object per record from here on: the overage terms are set once the periods are known.
+    const found: Array<{ -readonly [K in keyof Rateable]: Rateable[K] }> = [];
+    located.forEach((record, k) => {
+      const line = lineOf(record);
+      const index = positions[k] as number;
+      if (line === undefined) results[index] = rejected(record.recordId, 'line_not_found');
+      else found.push({ index, record, line, country: countries[k] as string, overage: undefined });
+    });
     if (found.length === 0) return [];
     const periodsByLine = await findPeriods(found, nowMs);
-    return found.map((item) => {
+    for (const item of found) {
       const plan = periodAtStart(periodsByLine.get(item.line.id), item.record.startedAtMs);
-      return { ...item, overage: plan === undefined ? undefined : termsOf(plan.planCode, item.record.type, item.country) };
-    });
+      if (plan !== undefined) item.overage = termsOf(plan.planCode, item.record.type, item.country);
+    }
+    return found;
   }
 
   /**
@@ -177,7 +187,7 @@ export function createUsageCharging(deps: UsageDeps) {
    * multi-row writes. A twin that a concurrent batch stored meanwhile is answered `duplicate` and
    * the rest rated again on the same amounts.
    */
-  async function chargeInTransaction(tx: Tx, items: readonly Rateable[], nowMs: number): Promise<Map<number, UsageResult>> {
+  async function chargeInTransaction(tx: Tx, items: readonly Rateable[], nowMs: number): Promise<readonly UsageResult[]> {
     let fromMs = Number.MAX_SAFE_INTEGER;
     let toMs = 0;
     const lineIds = new Set<string>();
@@ -255,7 +265,7 @@ export function createUsageCharging(deps: UsageDeps) {
     return lanes[lineId.charCodeAt(lineId.length - 1) % laneCount] as Lane;
   }
 
-  function submit(lane: Lane, items: Rateable[], nowMs: number): Promise<Map<number, UsageResult>> {
+  function submit(lane: Lane, items: Rateable[], nowMs: number): Promise<readonly UsageResult[]> {
     return new Promise((resolve, reject) => {
       lane.queue.push({ items, nowMs, resolve, reject });
       if (!lane.running) void drain(lane);
@@ -285,27 +295,13 @@ export function createUsageCharging(deps: UsageDeps) {
 
   /** Charges the submissions in one transaction and answers each with its own records' results. */
   async function chargeTogether(taken: readonly Submission[]): Promise<void> {
-    const merged: Rateable[] = [];
-    let nowMs = 0;
-    for (const { items, nowMs: at } of taken) {
-      nowMs = Math.max(nowMs, at);
-      for (const item of items) merged.push(taken.length === 1 ? item : { ...item, index: merged.length });
-    }
+    const merged = taken.length === 1 ? (taken[0] as Submission).items : taken.flatMap((one) => one.items);
+    const nowMs = Math.max(...taken.map((one) => one.nowMs));
     const rated = await inTransaction(database.db, (tx) => chargeInTransaction(tx, merged, nowMs));
-    if (taken.length === 1) {
-      taken[0]?.resolve(rated);
-      return;
-    }
     let at = 0;
     for (const { items, resolve } of taken) {
-      const own = new Map<number, UsageResult>();
-      for (const item of items) {
-        const result = rated.get(at);
-        assert(result !== undefined, 'every merged record was rated');
-        own.set(item.index, result);
-        at += 1;
-      }
-      resolve(own);
+      resolve(taken.length === 1 ? rated : rated.slice(at, at + items.length));
+      at += items.length;
     }
   }
 
@@ -324,12 +320,15 @@ export function createUsageCharging(deps: UsageDeps) {
     const results: Array<UsageResult | undefined> = new Array<UsageResult | undefined>(records.length);
     const items = await prepare(records, results, nowMs);
     const byLane = groupBy(items, (item) => laneOf(item.line.id));
-    const rated = await Promise.all([...byLane].map(([lane, list]) => submit(lane, list, nowMs)));
-    for (const map of rated) for (const [index, result] of map) results[index] = result;
-    return results.map((r, i) => {
-      assert(r !== undefined, `record ${i} got no result`);
-      return r;
-    });
+    await Promise.all([...byLane].map(async ([lane, list]) => {
+      const rated = await submit(lane, list, nowMs);
+      list.forEach((item, k) => {
+        results[item.index] = rated[k];
+      });
+    }));
+    const missing = results.findIndex((r) => r === undefined);
+    assert(missing === -1, `record ${missing} got no result`);
+    return results as UsageResult[];
   }
 
   return { chargeRecords };
