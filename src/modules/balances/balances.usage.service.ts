@@ -307,9 +307,10 @@ export function createUsageCharging(deps: UsageDeps) {
 
   /**
    * Rates and charges a batch of usage records (at most `MAX_RECORDS_PER_BATCH`) and answers per
-   * record in input order (see `UsageResult`). A record's charge is atomic: its record (with its draws,
-   * its ledger postings) and the debits commit together, in the transaction of its line's lane. A record id already
-   * stored, or twice in the batch, is `duplicate`, also when a concurrent batch stores it meanwhile.
+   * record in input order (see `UsageResult`). A record's charge is atomic: its record (with its
+   * draws, its ledger postings) and the debits commit together, in the transaction of its line's
+   * lane. A record id already stored, or twice in the batch, is `duplicate`, also when a concurrent
+   * batch stores it meanwhile.
    * Every debit is guarded (`remaining >= amount`) and rated on amounts that no concurrent batch can
    * change before the commit, so concurrent batches never overdraw a bucket. A line's records are
    * rated in start-time order.
