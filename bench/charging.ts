@@ -13,7 +13,7 @@ import { createIdFactory } from '../src/platform/ids.js';
 import { createLogger } from '../src/platform/logger.js';
 import { checkLedgerInvariants, type UsageRecordInput, type UsageStatus } from '../src/modules/balances/index.js';
 import { makeBatch, makeLines } from './charging-fixtures.js';
-import { rssSampler } from './memory.js';
+import { cpuTimes, rssSampler, type CpuTimes } from './memory.js';
 import { startBenchPostgres, type BenchPostgres } from './renewals-postgres.js';
 
 /**
@@ -48,6 +48,8 @@ interface StoreResult {
   readonly setupSeconds: number;
   readonly durability: string;
   readonly concurrency: number;
+  /** CPU time per record charged: this process, and the embedded PostgreSQL's processes. */
+  readonly cpu: string;
 }
 
 function options(args: readonly string[]): Options {
@@ -161,6 +163,14 @@ async function prepareBaseline(database: Database, lines: number): Promise<(reco
   });
 }
 
+/** CPU per record: node, and (embedded) PostgreSQL; on two cores, their sum bounds the rate when both are busy. */
+function cpuPerRecord(before: CpuTimes, after: CpuTimes, count: number, embeddedPostgres: boolean): string {
+  const us = (n: number): string => `${(n / count).toFixed(0)} µs`;
+  const node = `CPU per record: node ${us(after.selfUs - before.selfUs)}`;
+  if (!embeddedPostgres || before.childrenUs === undefined || after.childrenUs === undefined) return node;
+  return `${node}, PostgreSQL ${us(after.childrenUs - before.childrenUs)}`;
+}
+
 async function benchStore(store: Store, o: Options, postgres: () => Promise<BenchPostgres>): Promise<StoreResult> {
   let url: string;
   let cleanup: () => Promise<void>;
@@ -191,11 +201,13 @@ async function benchStore(store: Store, o: Options, postgres: () => Promise<Benc
     const startedAtMs = Date.now();
     const startRssMB = Math.round(process.memoryUsage.rss() / 1_048_576);
     const memory = rssSampler();
+    const cpuBefore = cpuTimes();
     const seconds = await runBatches(o, concurrency, async (records) => {
       for (const result of await services.usage.chargeRecords(records)) statuses[result.status] += 1;
       memory.sample();
     }, 'rec', startedAtMs);
     const rss = memory.stop();
+    const cpu = cpuPerRecord(cpuBefore, cpuTimes(), o.records, store === 'postgres' && process.env['BENCH_DATABASE_URL'] === undefined);
     const wal = walPerRecord(walBefore, await walPosition(database), o.records);
     await verify(database, o, statuses);
     const baseline = await prepareBaseline(database, o.lines);
@@ -204,7 +216,7 @@ async function benchStore(store: Store, o: Options, postgres: () => Promise<Benc
     return {
       store, count: o.records, seconds, perSecond: Math.round(o.records / seconds),
       baselinePerSecond: Math.round(o.records / baselineSeconds), peakRssMB: rss.peakMB, startRssMB, rssByQuarterMB: rss.quartersMB,
-      statuses, setupSeconds, durability: `${await durabilityOf(database)}${wal}`, concurrency,
+      statuses, setupSeconds, durability: `${await durabilityOf(database)}${wal}`, concurrency, cpu,
     };
   } finally {
     await database.close();
@@ -249,7 +261,7 @@ export async function run(args: readonly string[]): Promise<void> {
     for (const store of o.stores) {
       console.log(`[charging] ${store}: ${o.lines.toLocaleString('en')} lines, ${o.records.toLocaleString('en')} records in batches of ${o.batch}...`);
       const result = await benchStore(store, o, postgres);
-      console.log(`[charging] ${store}: ${result.durability}; setup ${result.setupSeconds.toFixed(1)} s${store === 'postgres' && server !== undefined ? ` (${server.description})` : ''}`);
+      console.log(`[charging] ${store}: ${result.durability}; ${result.cpu}; setup ${result.setupSeconds.toFixed(1)} s${store === 'postgres' && server !== undefined ? ` (${server.description})` : ''}`);
       results.push(result);
     }
   } finally {

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
 /**
  * Samples the resident set size while the run lasts (every 100 ms, and at each `sample()`: synchronous
  * work holds the timer back); the peak, and the peak of each quarter of the run.
@@ -25,4 +27,50 @@ export function rssSampler(): { sample(): void; stop(): { peakMB: number; quarte
       return { peakMB: mb(Math.max(...samples.map((s) => s.rss))), quartersMB: quarters.map(mb) };
     },
   };
+}
+
+/** CPU time so far, in microseconds: this process, and its descendant processes (an embedded PostgreSQL). */
+export interface CpuTimes {
+  readonly selfUs: number;
+  /** Undefined where `/proc` cannot be read. */
+  readonly childrenUs: number | undefined;
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` (`USER_HZ`: 100 on every Linux build Node runs on). */
+const USER_HZ = 100;
+
+export function cpuTimes(): CpuTimes {
+  const usage = process.cpuUsage();
+  return { selfUs: usage.user + usage.system, childrenUs: descendantsCpuUs() };
+}
+
+function descendantsCpuUs(): number | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  const parentOf = new Map<number, number>();
+  const ticksOf = new Map<number, number>();
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // After the command name (in parentheses, may hold spaces): state (3rd field), ppid (4th), ..., utime,
+    // stime, cutime, cstime (14th to 17th: a PostgreSQL backend that ended counts in its postmaster's).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    parentOf.set(Number(pid), Number(fields[1]));
+    ticksOf.set(Number(pid), Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
+  }
+  const isDescendant = (pid: number): boolean => {
+    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, t] of ticksOf) if (isDescendant(pid)) ticks += t;
+  return (ticks * 1_000_000) / USER_HZ;
 }
