@@ -47,7 +47,11 @@ describe('rateBatch', () => {
       ['rec-3', 'charged', 80, JSON.stringify([[a1.id, 20], [a2.id, 60]])],
       ['rec-4', 'partially_charged', 40, JSON.stringify([[a2.id, 40]])],
     ]);
-    expect(debits).toEqual([{ bucketId: a1.id, amount: 100 }, { bucketId: a2.id, amount: 100 }, { bucketId: b1.id, amount: 10 }]
+    // Each with the remaining amount it was rated on (a debit is refused when the bucket changed since).
+    expect(debits).toEqual([
+      { bucketId: a1.id, amount: 100, remainingBefore: 100 }, { bucketId: a2.id, amount: 100, remainingBefore: 100 },
+      { bucketId: b1.id, amount: 10, remainingBefore: 50 },
+    ]
       .sort((x, y) => (x.bucketId < y.bucketId ? -1 : 1)));
     expect(batch.results[2]?.draws.map((d) => [d.bucketId, d.amount])).toEqual([[a1.id, 20], [a2.id, 60]]);
   });

@@ -72,7 +72,7 @@ export function rateBatch(
     else list.push(at);
   });
   const records: NewUsageRecord[] = [];
-  const drawn = new Map<string, number>();
+  const drawn = new Map<RatingBucket, number>();
   const groups: DrawnGroup[] = [];
   for (const [lineId, list] of byLine) {
     // Array sort is stable: records that started at the same instant keep their order.
@@ -106,13 +106,13 @@ export function rateBatch(
       };
     }
     if (lineDrawn.size > 0) {
-      for (const [bucket, amount] of lineDrawn) drawn.set(bucket.id, amount);
+      for (const [bucket, amount] of lineDrawn) drawn.set(bucket, amount);
       groups.push(...drawnGroups(lineId, buckets, lineDrawn, nowMs));
     }
   }
   // Sorted: concurrent batches insert twins in the same order (see `UsageStore`).
   records.sort((a, b) => (a.record_id < b.record_id ? -1 : a.record_id > b.record_id ? 1 : 0));
-  const debits = [...drawn].map(([bucketId, amount]) => ({ bucketId, amount }))
+  const debits = [...drawn].map(([bucket, amount]) => ({ bucketId: bucket.id, amount, remainingBefore: bucket.remainingBefore }))
     .sort((a, b) => (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
   return { results, writes: { records, debits, createdAtMs: nowMs }, groups };
 }

@@ -65,8 +65,8 @@ export type NewUsageRecord = Omit<UsageRecordTable, 'ltx_id'>;
 export interface UsageWrites {
   /** Sorted by record id: concurrent batches insert twins in the same order, so they wait instead of deadlocking. */
   readonly records: readonly NewUsageRecord[];
-  /** One per bucket drawn, sorted by id: the sum of the batch's draws on it. */
-  readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number }>;
+  /** One per bucket drawn, sorted by id: the sum of the batch's draws on it, and its remaining amount as rated. */
+  readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number; readonly remainingBefore: number }>;
   readonly createdAtMs: number;
 }
 
@@ -76,36 +76,44 @@ export interface UsageWrites {
  * microseconds; reads take the batch's ids as one JSON array); one multi-row statement per table on
  * PostgreSQL (a round trip costs more than the rows). Both run inside the caller's transaction.
  *
- * What `loadBuckets` reads stays exact until the commit: SQLite transactions are serialised
- * (`BEGIN IMMEDIATE`); on PostgreSQL the rows are locked as they are read, in id order, so
- * concurrent batches over the same lines wait for each other. A batch takes no other bucket lock
- * (its debits touch only buckets it read), and its records are inserted in record-id order: no two
- * batches can each hold what the other waits for, so they never deadlock.
+ * A batch is only ever written on the amounts it was rated on. SQLite transactions are serialised
+ * (`BEGIN IMMEDIATE`): what `loadBuckets` reads stays exact until the commit. On PostgreSQL the
+ * first read takes no lock (in one process, a line's batches run one after another in its lane; a
+ * row lock would cost a log record and a page write per bucket read), and each debit requires the
+ * bucket's remaining amount to be the one rated on: when another process or writer changed a bucket
+ * drawn from meanwhile, `write` keeps nothing and answers `changed`, and the caller reads again,
+ * this time locking the rows in id order, so that the amounts stay exact until the commit.
+ * Either way a batch takes its bucket locks in one sweep in id order before its records, which it
+ * inserts in record-id order: no two batches can each hold what the other waits for, so they never
+ * deadlock.
  */
 export interface UsageStore {
   /**
    * The active buckets of `lineIds` that are valid at some instant of `[fromMs, toMs]` and whose line
-   * and kind are among `keys` (`bucketKey`), locked on PostgreSQL. A line's other buckets stay
-   * unread and unlocked: a batch of data records does not hold the voice, SMS or money of its lines.
+   * and kind are among `keys` (`bucketKey`), locked on PostgreSQL when `lock`. A line's other buckets
+   * stay unread and unlocked: a batch of data records does not hold the voice, SMS or money of its lines.
    */
-  loadBuckets(tx: Tx, lineIds: readonly string[], keys: readonly string[], fromMs: number, toMs: number): Promise<RatingBucketRow[]>;
+  loadBuckets(tx: Tx, lineIds: readonly string[], keys: readonly string[], fromMs: number, toMs: number, lock: boolean): Promise<RatingBucketRow[]>;
   /** The record ids among `recordIds` that are already stored. */
   findRecorded(tx: Tx, recordIds: readonly string[]): Promise<Set<string>>;
   /**
-   * Writes the batch: the usage records (each with its draws: its ledger postings), then the guarded
-   * debits (`remaining >= amount` on an active bucket; with exact reads a refusal is a defect, and
-   * throws). On PostgreSQL a twin of a record that a concurrent batch committed meanwhile (the insert
-   * waits for it) makes the attempt keep nothing (savepoint) and answer `duplicates`, so that the
-   * caller rates again without them.
+   * Writes the batch: the guarded debits (an active bucket whose remaining amount is the one rated on
+   * and covers the debit), then the usage records (each with its draws: its ledger postings). On
+   * SQLite a refused debit is a defect, and throws. On PostgreSQL the attempt keeps nothing
+   * (savepoint) and answers `changed` when a bucket drawn from is no longer as read, or `duplicates`
+   * when a concurrent batch committed a twin of a record meanwhile (the insert waits for it), so that
+   * the caller rates again.
    */
   write(tx: Tx, writes: UsageWrites): Promise<WriteOutcome>;
 }
 
 export type WriteOutcome =
   | { readonly kind: 'written' }
+  | { readonly kind: 'changed' }
   | { readonly kind: 'duplicates'; readonly recordIds: ReadonlySet<string> };
 
 const WRITTEN: WriteOutcome = { kind: 'written' };
+const CHANGED: WriteOutcome = { kind: 'changed' };
 
 /** A line and a bucket kind, as `loadBuckets` takes them (ids hold no space). */
 export function bucketKey(lineId: string, kind: BucketKind): string {
@@ -129,7 +137,7 @@ function sqliteStatements(handle: SqliteDatabase.Database) {
     record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       on conflict (record_id) do nothing`),
     debit: handle.prepare(`update bucket set remaining = remaining - ?, used = used + ?
-      where id = ? and status = 'active' and remaining >= ?`),
+      where id = ? and status = 'active' and remaining = ? and remaining >= ?`),
   };
 }
 
@@ -154,13 +162,13 @@ function sqliteStore(handle: SqliteDatabase.Database): UsageStore {
       return new Set(recordIds.length === 0 ? [] : s.recorded.all(JSON.stringify(recordIds)));
     },
     async write(_tx, w) {
+      for (const d of w.debits) {
+        assert(s.debit.run(d.amount, d.amount, d.bucketId, d.remainingBefore, d.amount).changes === 1, 'a debit refused on amounts read in the same transaction');
+      }
       for (const r of w.records) {
         const result = s.record.run(r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status,
           r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.draws, r.created_at);
         assert(result.changes === 1, 'a usage record stored since it was looked for in the same transaction');
-      }
-      for (const d of w.debits) {
-        assert(s.debit.run(d.amount, d.amount, d.bucketId, d.amount).changes === 1, 'a debit refused on amounts read in the same transaction');
       }
       return WRITTEN;
     },
@@ -173,13 +181,13 @@ function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): 
 }
 
 const postgresStore: UsageStore = {
-  async loadBuckets(tx, lineIds, keys, fromMs, toMs) {
+  async loadBuckets(tx, lineIds, keys, fromMs, toMs, lock) {
     // `no key update`: what the debits take anyway; foreign-key checks of other writers can still share it.
     // Rows the key filter drops are not locked (`for update` locks the rows returned).
     const { rows } = await sql<RatingBucketRow>`select ${sql.raw(BUCKET_COLUMNS)} from bucket
       where line_id = any(${lineIds}::text[]) and line_id || ' ' || kind = any(${keys}::text[])
         and status = 'active' and valid_until > ${fromMs} and valid_from <= ${toMs}
-      order by id for no key update`.execute(tx);
+      ${lock ? sql`order by id for no key update` : sql``}`.execute(tx);
     return rows;
   },
   async findRecorded(tx, recordIds) {
@@ -188,9 +196,24 @@ const postgresStore: UsageStore = {
     return new Set(rows.map((r) => r.record_id));
   },
   async write(tx, w) {
+    await sql`savepoint usage_batch`.execute(tx);
+    if (w.debits.length > 0) {
+      // `b.id = any(...)` as well as the join: the buckets are found by primary key whatever the
+      // planner's statistics say (without, it may hash every active bucket), and so in id order
+      // (see `UsageStore`).
+      const bucketIds = w.debits.map((d) => d.bucketId);
+      const result = await sql`update bucket as b set remaining = b.remaining - u.amount, used = b.used + u.amount
+        from unnest(${bucketIds}::text[], ${w.debits.map((d) => d.amount)}::bigint[], ${w.debits.map((d) => d.remainingBefore)}::bigint[])
+          as u(id, amount, before)
+        where b.id = any(${bucketIds}::text[]) and b.id = u.id and b.status = 'active' and b.remaining = u.before
+          and b.remaining >= u.amount`.execute(tx);
+      if (Number(result.numAffectedRows) !== w.debits.length) {
+        await sql`rollback to savepoint usage_batch`.execute(tx);
+        return CHANGED;
+      }
+    }
     const r = columns(w.records, ['record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status',
       'allowance_units', 'overage_units', 'blocked_units', 'charge_minor', 'currency', 'draws'] as const);
-    await sql`savepoint usage_records`.execute(tx);
     // `with ordinality ... order by`: the rows go in in record-id order (see `UsageStore`).
     const inserted = await sql<{ record_id: string }>`insert into usage_record (${sql.raw(RECORD_COLUMNS)})
       select record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units,
@@ -203,20 +226,11 @@ const postgresStore: UsageStore = {
       order by n
       on conflict (record_id) do nothing returning record_id`.execute(tx);
     if (inserted.rows.length !== w.records.length) {
-      await sql`rollback to savepoint usage_records`.execute(tx);
+      await sql`rollback to savepoint usage_batch`.execute(tx);
       const stored = new Set(inserted.rows.map((row) => row.record_id));
       return { kind: 'duplicates', recordIds: new Set(w.records.map((row) => row.record_id).filter((id) => !stored.has(id))) };
     }
-    await sql`release savepoint usage_records`.execute(tx);
-    if (w.debits.length > 0) {
-      // `b.id = any(...)` as well as the join: the buckets are found by primary key whatever the
-      // planner's statistics say (without, it may hash every active bucket).
-      const bucketIds = w.debits.map((d) => d.bucketId);
-      const result = await sql`update bucket as b set remaining = b.remaining - u.amount, used = b.used + u.amount
-        from unnest(${bucketIds}::text[], ${w.debits.map((d) => d.amount)}::bigint[]) as u(id, amount)
-        where b.id = any(${bucketIds}::text[]) and b.id = u.id and b.status = 'active' and b.remaining >= u.amount`.execute(tx);
-      assert(Number(result.numAffectedRows) === w.debits.length, 'a debit refused on amounts read locked in the same transaction');
-    }
+    await sql`release savepoint usage_batch`.execute(tx);
     return WRITTEN;
   },
 };

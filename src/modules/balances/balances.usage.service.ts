@@ -182,10 +182,11 @@ export function createUsageCharging(deps: UsageDeps) {
   }
 
   /**
-   * Rates and writes the batch in one transaction: one read of the lines' buckets (exact until the
-   * commit, see `UsageStore`) and of the record ids already stored, rating in memory, then a few
-   * multi-row writes. A twin that a concurrent batch stored meanwhile is answered `duplicate` and
-   * the rest rated again on the same amounts.
+   * Rates and writes the batch in one transaction: one read of the lines' buckets and of the record
+   * ids already stored, rating in memory, then a few multi-row writes that keep nothing unless the
+   * buckets drawn from are still as read (see `UsageStore`). A twin that a concurrent batch stored
+   * meanwhile is answered `duplicate` and the rest rated again on the same amounts; buckets that
+   * another writer changed meanwhile are read again, locked, and the batch rated again on them.
    */
   async function chargeInTransaction(tx: Tx, items: readonly Rateable[], nowMs: number): Promise<readonly UsageResult[]> {
     let fromMs = Number.MAX_SAFE_INTEGER;
@@ -202,11 +203,19 @@ export function createUsageCharging(deps: UsageDeps) {
       if (item.overage !== undefined) wanted.add(bucketKey(item.line.id, 'money'));
       recordIds.push(item.record.recordId);
     }
-    const rows = await store().loadBuckets(tx, [...lineIds], [...wanted], fromMs, toMs);
+    let locked = false;
+    let rows = await store().loadBuckets(tx, [...lineIds], [...wanted], fromMs, toMs, locked);
     const recorded = await store().findRecorded(tx, recordIds);
     for (;;) {
       const batch = rateBatch(items, bucketsOf(rows), recorded, nowMs);
       const outcome = await store().write(tx, batch.writes);
+      if (outcome.kind === 'changed') {
+        // Locked rows cannot change before the commit, so this happens once at most.
+        assert(!locked, 'a locked bucket changed in the same transaction');
+        locked = true;
+        rows = await store().loadBuckets(tx, [...lineIds], [...wanted], fromMs, toMs, locked);
+        continue;
+      }
       if (outcome.kind === 'duplicates') {
         // Each round knows of at least one more stored record, so this ends.
         assert(outcome.recordIds.size > 0, 'a round without new duplicates');

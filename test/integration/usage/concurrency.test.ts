@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { GB_BYTES } from '../../../src/platform/money.js';
 import { checkLedgerInvariants } from '../../../src/modules/balances/index.js';
-import { transactionRetryCounts } from '../../../src/platform/db/database.js';
+import { inTransaction, transactionRetryCounts, type Tx } from '../../../src/platform/db/database.js';
 import { describeEachStoreApp } from '../../support/app.js';
 import { outboxFor } from '../../support/http.js';
 import { seedCatalog } from '../../support/orders.js';
@@ -114,6 +114,39 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
       expect(Number(data.used) + Number(voiceServed.used)).toBe(served);
       await ledgerSound(line.lineId);
     }
+  });
+
+  it('rates again on what another writer left when a bucket it drew from changed after it was read', async () => {
+    const { app, database } = get();
+    const { balances } = app.roamline.services;
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const japan = await grantBucket(app, line.lineId, { kind: 'data', amount: 10_000, coverage: JAPAN }, now());
+    const take = (tx: Tx) => balances.debit(tx, japan, 9_000, { reason: 'usage', reference: 'another writer' });
+    let answer: ReturnType<typeof postUsage> | undefined;
+    if (database.dialect === 'postgres') {
+      // Another writer holds the bucket: the charge reads it unlocked (10,000 left) and rates on that,
+      // then its debit waits; the writer takes 9,000 and commits. The charge must not debit on the
+      // amount it rated on: it reads the bucket again, locked, and rates again on the 1,000 left.
+      await db().transaction().execute(async (trx) => {
+        await sql`select id from bucket where id = ${japan} for update`.execute(trx);
+        answer = postUsage(app, [record(line, 'data', 2_000, now(), { country: 'JP' })]);
+        for (let waited = 0; ; waited += 1) {
+          const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+            where wait_event_type = 'Lock' and query like 'update bucket as b%'`.execute(db());
+          if (Number(rows[0]?.n) > 0) break;
+          expect(waited, 'the charge never waited for the bucket').toBeLessThan(500);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(await take(trx)).toMatchObject({ ok: true });
+      });
+    } else {
+      // One writer at a time: the other writer's debit commits before the charge reads.
+      expect(await inTransaction(db(), take)).toMatchObject({ ok: true });
+      answer = postUsage(app, [record(line, 'data', 2_000, now(), { country: 'JP' })]);
+    }
+    expect((await answer)?.[0]).toMatchObject({ status: 'partially_charged', allowanceUnits: 1_000, blockedUnits: 1_000 });
+    expect(await bucket(japan)).toMatchObject({ remaining: 0, used: 10_000 });
+    await ledgerSound(line.lineId);
   });
 
   it('charges data without waiting for the voice bucket of the line that another transaction holds', async () => {
