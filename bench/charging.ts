@@ -166,7 +166,7 @@ async function prepareBaseline(database: Database, lines: number): Promise<(reco
 /** CPU per record: node, and (embedded) PostgreSQL; on two cores, their sum bounds the rate when both are busy. */
 function cpuPerRecord(before: CpuTimes, after: CpuTimes, count: number, embeddedPostgres: boolean): string {
   const us = (n: number): string => `${(n / count).toFixed(0)} µs`;
-  const node = `CPU per record: node ${us(after.selfUs - before.selfUs)}`;
+  const node = `CPU per record: node ${us(after.selfUs - before.selfUs)} (system ${us(after.selfSystemUs - before.selfSystemUs)})`;
   if (!embeddedPostgres || before.childrenUs === undefined || after.childrenUs === undefined) return node;
   return `${node}, PostgreSQL ${us(after.childrenUs - before.childrenUs)}`;
 }

@@ -32,6 +32,8 @@ export function rssSampler(): { sample(): void; stop(): { peakMB: number; quarte
 /** CPU time so far, in microseconds: this process, and its descendant processes (an embedded PostgreSQL). */
 export interface CpuTimes {
   readonly selfUs: number;
+  /** Of `selfUs`, the time in the kernel (system calls: writes, fsync, network). */
+  readonly selfSystemUs: number;
   /** Undefined where `/proc` cannot be read. */
   readonly childrenUs: number | undefined;
 }
@@ -41,7 +43,7 @@ const USER_HZ = 100;
 
 export function cpuTimes(): CpuTimes {
   const usage = process.cpuUsage();
-  return { selfUs: usage.user + usage.system, childrenUs: descendantsCpuUs() };
+  return { selfUs: usage.user + usage.system, selfSystemUs: usage.system, childrenUs: descendantsCpuUs() };
 }
 
 function descendantsCpuUs(): number | undefined {
