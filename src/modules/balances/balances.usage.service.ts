@@ -203,8 +203,10 @@ export function createUsageCharging(deps: UsageDeps) {
       if (item.overage !== undefined) wanted.add(bucketKey(item.line.id, 'money'));
       recordIds.push(item.record.recordId);
     }
+    const lineList = [...lineIds];
+    const keys = [...wanted];
     let locked = false;
-    let rows = await store().loadBuckets(tx, [...lineIds], [...wanted], fromMs, toMs, locked);
+    let rows = await store().loadBuckets(tx, lineList, keys, fromMs, toMs, locked);
     const recorded = await store().findRecorded(tx, recordIds);
     for (;;) {
       const batch = rateBatch(items, bucketsOf(rows), recorded, nowMs);
@@ -213,7 +215,7 @@ export function createUsageCharging(deps: UsageDeps) {
         // Locked rows cannot change before the commit, so this happens once at most.
         assert(!locked, 'a locked bucket changed in the same transaction');
         locked = true;
-        rows = await store().loadBuckets(tx, [...lineIds], [...wanted], fromMs, toMs, locked);
+        rows = await store().loadBuckets(tx, lineList, keys, fromMs, toMs, locked);
         continue;
       }
       if (outcome.kind === 'duplicates') {
@@ -320,9 +322,9 @@ export function createUsageCharging(deps: UsageDeps) {
    * draws, its ledger postings) and the debits commit together, in the transaction of its line's
    * lane. A record id already stored, or twice in the batch, is `duplicate`, also when a concurrent
    * batch stores it meanwhile.
-   * Every debit is guarded (`remaining >= amount`) and rated on amounts that no concurrent batch can
-   * change before the commit, so concurrent batches never overdraw a bucket. A line's records are
-   * rated in start-time order.
+   * Every debit requires the bucket to hold what it was rated on (and to cover it), and a batch whose
+   * bucket changed since it was read rates again on the amounts it then reads locked, so concurrent
+   * batches never overdraw a bucket. A line's records are rated in start-time order.
    */
   async function chargeRecords(records: readonly UsageRecordInput[]): Promise<UsageResult[]> {
     assert(records.length <= MAX_RECORDS_PER_BATCH, `at most ${MAX_RECORDS_PER_BATCH} records per batch`);
