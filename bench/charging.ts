@@ -182,7 +182,8 @@ async function benchStore(store: Store, o: Options, postgres: () => Promise<Benc
     url = await (await postgres()).createDatabase();
     cleanup = async () => {};
   }
-  const concurrency = o.concurrency ?? (store === 'sqlite' ? 1 : 4);
+  // Requests in flight, as many network elements would send: on SQLite the queued ones commit together.
+  const concurrency = o.concurrency ?? (store === 'sqlite' ? 10 : 4);
   const database = createDatabase(url, { poolSize: concurrency + 2 });
   try {
     await migrateToLatest(database.db, allMigrations);

@@ -15,8 +15,10 @@ import { UsageRecordWire, toUsageRecordInput, type UsageRecordInput, type UsageR
 
 export interface ImportOptions {
   readonly path: string;
-  /** Records per charging batch (one transaction each). */
+  /** Records per charging batch. */
   readonly batchSize?: number;
+  /** Batches being charged at once (default 8): on SQLite those that queue commit together. */
+  readonly inFlight?: number;
   /** Where bad rows and the summary go (stderr and stdout of the command). */
   readonly report: (line: string) => void;
   readonly progress?: ProgressSink;
@@ -37,6 +39,7 @@ export interface ProgressSink {
 }
 
 const DEFAULT_BATCH = 1000;
+const DEFAULT_IN_FLIGHT = 8;
 const COLUMNS: Readonly<Record<string, keyof UsageRecordWire>> = {
   record_id: 'recordId', msisdn: 'msisdn', iccid: 'iccid', type: 'type', quantity: 'quantity',
   country: 'country', mcc_mnc: 'mccMnc', started_at: 'startedAt',
@@ -84,16 +87,35 @@ export async function importUsageFile(usage: UsageService, options: ImportOption
 
   let batch: UsageRecordInput[] = [];
   let lines: number[] = [];
+  // Batches charged at once; a failed one stops the import once those in flight have ended.
+  const inFlight = new Set<Promise<void>>();
+  const maxInFlight = options.inFlight ?? DEFAULT_IN_FLIGHT;
+  let failure: { readonly error: unknown } | undefined;
+  const settle = async (all: boolean): Promise<void> => {
+    if (all) await Promise.all(inFlight);
+    else if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    if (failure !== undefined) {
+      await Promise.all(inFlight);
+      throw failure.error;
+    }
+  };
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const results: UsageResult[] = await usage.chargeRecords(batch);
-    results.forEach((result, i) => {
-      byStatus[result.status] += 1;
-      if (result.status === 'rejected') bad(lines[i] ?? 0, `rejected (${result.reason ?? 'unknown'}) record ${result.recordId}`);
-    });
+    const records = batch;
+    const at = lines;
     batch = [];
     lines = [];
-    options.progress?.update(input.bytesRead, totalBytes, rows);
+    const charging = usage.chargeRecords(records).then((results) => {
+      results.forEach((result, i) => {
+        byStatus[result.status] += 1;
+        if (result.status === 'rejected') bad(at[i] ?? 0, `rejected (${result.reason ?? 'unknown'}) record ${result.recordId}`);
+      });
+      options.progress?.update(input.bytesRead, totalBytes, rows);
+    }, (error: unknown) => {
+      failure ??= { error };
+    }).finally(() => inFlight.delete(charging));
+    inFlight.add(charging);
+    await settle(false);
   };
 
   for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
@@ -109,6 +131,7 @@ export async function importUsageFile(usage: UsageService, options: ImportOption
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  await settle(true);
   options.progress?.update(totalBytes, totalBytes, rows);
   options.progress?.finish();
   return { rows, invalid, byStatus };

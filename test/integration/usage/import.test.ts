@@ -60,6 +60,45 @@ describeEachStoreApp('roamline usage import', (get) => {
     expect(await checkLedgerInvariants(get().database.db, line.lineId)).toEqual([]);
   });
 
+  it('charges several batches at once and, when one fails, stops with its error once the others have ended', async () => {
+    const at = new Date(get().clock.nowMs()).toISOString();
+    const tag = Math.random().toString(36).slice(2, 8);
+    const path = await csv(`failing-${tag}.csv`, [
+      'record_id,msisdn,type,quantity,country,started_at',
+      ...Array.from({ length: 6 }, (_, i) => `${tag}-${i + 1},${line.msisdn},sms,1,FR,${at}`),
+    ]);
+    const usage = get().app.roamline.services.usage;
+    let running = 0;
+    let most = 0;
+    const settled: string[] = [];
+    const failing = {
+      ...usage,
+      async chargeRecords(records: Parameters<typeof usage.chargeRecords>[0]) {
+        running += 1;
+        most = Math.max(most, running);
+        try {
+          // Let the next batches start before this one is charged.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          if (records.some((r) => r.recordId === `${tag}-2`)) throw new Error('the store went away');
+          return await usage.chargeRecords(records);
+        } finally {
+          running -= 1;
+          settled.push(records.map((r) => r.recordId).join(','));
+        }
+      },
+    };
+    await expect(importUsageFile(failing, { path, batchSize: 1, inFlight: 3, report: () => undefined })).rejects.toThrow('the store went away');
+    expect(most).toBe(3);
+    // Nothing was left running: every batch started had ended before the import gave up.
+    expect(running).toBe(0);
+    expect(settled.length).toBeGreaterThanOrEqual(3);
+    const charged = await get().database.db.selectFrom('usage_record').select('record_id')
+      .where('record_id', 'in', Array.from({ length: 6 }, (_, i) => `${tag}-${i + 1}`)).execute();
+    expect(charged.map((r) => r.record_id)).not.toContain(`${tag}-2`);
+    expect(charged.length).toBe(settled.length - 1);
+    expect(await checkLedgerInvariants(get().database.db, line.lineId)).toEqual([]);
+  });
+
   it('runs as the roamline command with a summary and exit code 4 for bad rows', { timeout: CLI_TIMEOUT_MS }, async () => {
     const at = new Date(Date.now() - 60_000).toISOString();
     const tag = Math.random().toString(36).slice(2, 8);
