@@ -11,7 +11,7 @@ import { createDatabase, inTransaction, type Database } from '../src/platform/db
 import { migrateToLatest } from '../src/platform/db/migrator.js';
 import { createIdFactory } from '../src/platform/ids.js';
 import { createLogger } from '../src/platform/logger.js';
-import { checkLedgerInvariants, type UsageRecordInput, type UsageStatus } from '../src/modules/balances/index.js';
+import { MAX_RECORDS_PER_TRANSACTION, checkLedgerInvariants, type UsageRecordInput, type UsageStatus } from '../src/modules/balances/index.js';
 import { makeBatch, makeLines } from './charging-fixtures.js';
 import { cpuTimes, rssSampler, type CpuTimes } from './memory.js';
 import { startBenchPostgres, type BenchPostgres } from './renewals-postgres.js';
@@ -21,7 +21,7 @@ import { startBenchPostgres, type BenchPostgres } from './renewals-postgres.js';
  * [--concurrency N]`: charges usage records through `usage.chargeRecords` (the function behind
  * `POST /api/v1/usage` and the CSV import) on SQLite (WAL, synchronous=FULL) and PostgreSQL (fsync and
  * synchronous_commit on), then, in the same run and database, a raw-store baseline: per record one
- * guarded debit of one bucket and one ledger row, with the same batches and no rating.
+ * guarded debit of one bucket and one ledger row, with transactions of the same size and no rating.
  */
 
 type Store = 'sqlite' | 'postgres';
@@ -163,6 +163,17 @@ async function prepareBaseline(database: Database, lines: number): Promise<(reco
   });
 }
 
+/**
+ * The baseline with the same batching: on SQLite, where charging commits queued requests together,
+ * each baseline transaction takes as many records as charging's transactions take at most when
+ * `concurrency` requests are in flight.
+ */
+function runBaseline(o: Options, concurrency: number, dialect: Store, baseline: (records: UsageRecordInput[]) => Promise<void>, startedAtMs: number): Promise<number> {
+  if (dialect !== 'sqlite' || concurrency === 1) return runBatches(o, concurrency, baseline, 'base', startedAtMs);
+  const batch = Math.min(o.batch * concurrency, MAX_RECORDS_PER_TRANSACTION.sqlite);
+  return runBatches({ ...o, batch }, 1, baseline, 'base', startedAtMs);
+}
+
 /** CPU per record: node, and (embedded) PostgreSQL; on two cores, their sum bounds the rate when both are busy. */
 function cpuPerRecord(before: CpuTimes, after: CpuTimes, count: number, embeddedPostgres: boolean): string {
   const us = (n: number): string => `${(n / count).toFixed(0)} µs`;
@@ -212,7 +223,7 @@ async function benchStore(store: Store, o: Options, postgres: () => Promise<Benc
     const wal = walPerRecord(walBefore, await walPosition(database), o.records);
     await verify(database, o, statuses);
     const baseline = await prepareBaseline(database, o.lines);
-    const baselineSeconds = await runBatches(o, concurrency, baseline, 'base', startedAtMs);
+    const baselineSeconds = await runBaseline(o, concurrency, database.dialect, baseline, startedAtMs);
     await services.notifications.close();
     return {
       store, count: o.records, seconds, perSecond: Math.round(o.records / seconds),

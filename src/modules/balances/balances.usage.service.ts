@@ -24,7 +24,7 @@ const LANES_POSTGRES = 4;
  * second at 25,000), only while requests queue. On PostgreSQL lanes run at once and a transaction
  * holds its buckets' locks until it commits: smaller.
  */
-const MAX_RECORDS_PER_TRANSACTION = { sqlite: 5 * MAX_RECORDS_PER_BATCH, postgres: 2 * MAX_RECORDS_PER_BATCH } as const;
+export const MAX_RECORDS_PER_TRANSACTION = { sqlite: 5 * MAX_RECORDS_PER_BATCH, postgres: 2 * MAX_RECORDS_PER_BATCH } as const;
 
 interface Submission {
   readonly items: readonly Rateable[];

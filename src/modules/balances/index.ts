@@ -63,7 +63,7 @@ export {
   type BalanceSummary, type Bucket, type BucketKind, type BucketSource, type BucketStatus, type Coverage,
   type GrantInput, type LedgerUnit, type SystemAccount,
 } from './balances.js';
-export { createUsageService, type UsageService } from './balances.usage.service.js';
+export { MAX_RECORDS_PER_TRANSACTION, createUsageService, type UsageService } from './balances.usage.service.js';
 export { usageRoutes } from './balances.usage.routes.js';
 export { UsageRecordWire, toUsageRecordInput } from './balances.usage.schemas.js';
 export {
