@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { UsageRecordWire, toUsageRecordInput, type UsageRecordInput, type UsageResult, type UsageService, type UsageStatus } from '../modules/balances/index.js';
+import { UsageRecordWire, toUsageRecordInput, type UsageRecordInput, type UsageService, type UsageStatus } from '../modules/balances/index.js';
 
 /**
  * `roamline usage import FILE.csv`: streams a CSV file of usage records of any size through the same
