@@ -8,7 +8,7 @@ import { EXPIRE_JOB, expireJobDedupeKey } from './balances.expiry.js';
 import { assertBalanced, bucketLegs } from './balances.ledger.js';
 import {
   findBucketsByIdempotencyKeys, insertBucketsOnce, insertLedgerTransactions, insertManyPostings, toBucket,
-  type BucketTable, type LedgerPostingTable, type LedgerTransactionTable,
+  type BucketRow, type LedgerPostingTable, type LedgerTransactionTable,
 } from './balances.repository.js';
 import type { GrantResult } from './balances.service.js';
 
@@ -32,7 +32,7 @@ export function createGrantMany(deps: BalancesDeps) {
     for (const input of inputs) assertValidGrant(input);
     assert(new Set(inputs.map((i) => i.idempotencyKey)).size === inputs.length, 'one grant per idempotency key in a call');
     const nowMs = clock.nowMs();
-    const rows: BucketTable[] = inputs.map((input) => ({
+    const rows: BucketRow[] = inputs.map((input) => ({
       id: ids('bkt'), line_id: input.lineId, kind: input.kind, currency: input.currency ?? null, status: 'active',
       granted: input.amount, used: 0, expired: 0, refunded: 0, remaining: input.amount,
       valid_from: input.validFromMs, valid_until: input.validUntilMs,
@@ -56,7 +56,7 @@ export function createGrantMany(deps: BalancesDeps) {
     await insertLedgerTransactions(tx, ledger);
     await insertManyPostings(tx, postings);
     // One expiry job per line and end instant: the buckets an order grants end together.
-    const groups = new Map<string, BucketTable[]>();
+    const groups = new Map<string, BucketRow[]>();
     for (const row of fresh) {
       const key = `${row.line_id}@${row.valid_until}`;
       groups.set(key, [...(groups.get(key) ?? []), row]);

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import { COUNTER_ACCOUNT, LEDGER_TRANSACTION_KINDS, type LedgerTransactionKind, unitOf } from './balances.js';
-import type { BucketRow } from './balances.repository.js';
+import { selectBuckets, type BucketRow } from './balances.repository.js';
 
 export const LEDGER_VIOLATION_RULES = [
   /** The postings of a transaction do not add up to zero for some line and unit. */
@@ -108,7 +108,7 @@ async function checkBuckets(db: Executor, lineId: string | undefined): Promise<L
     entry.byKind[r.kind] += num(r.total);
     sums.set(bucketId, entry);
   }
-  const buckets = await db.selectFrom('bucket').selectAll()
+  const buckets = await selectBuckets(db)
     .$if(lineId !== undefined, (qb) => qb.where('line_id', '=', lineId ?? ''))
     .execute();
   for (const bucket of buckets) {

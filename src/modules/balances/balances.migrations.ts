@@ -22,6 +22,36 @@ async function forbidLedgerChanges(db: Kysely<unknown>, tables: readonly string[
   }
 }
 
+/**
+ * The whole ledger, one row per posting (`LedgerEntryView`): `ledger_posting` with its transaction's
+ * kind, and the postings that each usage record charged since `2026_11_28_170` holds in its row.
+ */
+async function createLedgerEntryView(db: Kysely<unknown>): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const draws = postgres
+    ? sql`cross join lateral json_array_elements(r.draws::json) with ordinality as d(value, n)`
+    : sql`cross join json_each(r.draws) as d`;
+  const drawId = postgres ? sql`(d.n - 1)::text` : sql`cast(d.key as text)`;
+  const drawBucket = postgres ? sql`d.value ->> 0` : sql`json_extract(d.value, '$[0]')`;
+  const drawAmount = postgres ? sql`(d.value ->> 1)::bigint` : sql`json_extract(d.value, '$[1]')`;
+  await sql`create view ledger_entry (id, ltx_id, kind, line_id, account, bucket_id, unit, amount) as
+    select p.id, p.ltx_id, t.kind, p.line_id, p.account, p.bucket_id, p.unit, p.amount
+      from ledger_posting p join ledger_transaction t on t.id = p.ltx_id
+    union all
+    select 'usage:' || r.record_id || ':' || ${drawId}, 'usage:' || r.record_id, 'usage', r.line_id, 'bucket',
+        ${drawBucket}, case when b.kind = 'money' then 'money:' || b.currency else b.kind end, -${drawAmount}
+      from usage_record r ${draws} left join bucket b on b.id = ${drawBucket}
+      where r.ltx_id is null and r.draws is not null
+    union all
+    select 'usage:' || r.record_id || ':allowance', 'usage:' || r.record_id, 'usage', r.line_id, 'usage', null, r.kind,
+        r.allowance_units
+      from usage_record r where r.ltx_id is null and r.allowance_units > 0
+    union all
+    select 'usage:' || r.record_id || ':charge', 'usage:' || r.record_id, 'usage', r.line_id, 'usage', null,
+        'money:' || r.currency, r.charge_minor
+      from usage_record r where r.ltx_id is null and r.charge_minor > 0`.execute(db);
+}
+
 export const balancesMigrations: Record<string, Migration> = {
   '2026_11_27_060_balances': {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -148,29 +178,68 @@ export const balancesMigrations: Record<string, Migration> = {
       // is read through `ledger_entry`; records charged before (with `ltx_id`) keep their postings in
       // `ledger_posting` and are not read twice. Like the rest of the ledger, records are append-only.
       await forbidLedgerChanges(db, ['usage_record']);
+      await createLedgerEntryView(db);
+    },
+  },
+  '2026_11_28_180_bucket_balance': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // A bucket's amounts that usage changes (remaining, used) move to a narrow row of their own.
+      // Charging debits a bucket of about every line it charges in each transaction, and a commit
+      // writes every page it changed: with the bucket's other columns (coverage, source, keys) on
+      // the same row, that was about a bucket page per line charged; narrow rows share pages.
       const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-      const draws = postgres
-        ? sql`cross join lateral json_array_elements(r.draws::json) with ordinality as d(value, n)`
-        : sql`cross join json_each(r.draws) as d`;
-      const drawId = postgres ? sql`(d.n - 1)::text` : sql`cast(d.key as text)`;
-      const drawBucket = postgres ? sql`d.value ->> 0` : sql`json_extract(d.value, '$[0]')`;
-      const drawAmount = postgres ? sql`(d.value ->> 1)::bigint` : sql`json_extract(d.value, '$[1]')`;
-      await sql`create view ledger_entry (id, ltx_id, kind, line_id, account, bucket_id, unit, amount) as
-        select p.id, p.ltx_id, t.kind, p.line_id, p.account, p.bucket_id, p.unit, p.amount
-          from ledger_posting p join ledger_transaction t on t.id = p.ltx_id
-        union all
-        select 'usage:' || r.record_id || ':' || ${drawId}, 'usage:' || r.record_id, 'usage', r.line_id, 'bucket',
-            ${drawBucket}, case when b.kind = 'money' then 'money:' || b.currency else b.kind end, -${drawAmount}
-          from usage_record r ${draws} left join bucket b on b.id = ${drawBucket}
-          where r.ltx_id is null and r.draws is not null
-        union all
-        select 'usage:' || r.record_id || ':allowance', 'usage:' || r.record_id, 'usage', r.line_id, 'usage', null, r.kind,
-            r.allowance_units
-          from usage_record r where r.ltx_id is null and r.allowance_units > 0
-        union all
-        select 'usage:' || r.record_id || ':charge', 'usage:' || r.record_id, 'usage', r.line_id, 'usage', null,
-            'money:' || r.currency, r.charge_minor
-          from usage_record r where r.ltx_id is null and r.charge_minor > 0`.execute(db);
+      const balance = sql`bucket_id text primary key references bucket (id), remaining bigint not null, used bigint not null,
+        constraint bucket_balance_non_negative check (remaining >= 0 and used >= 0)`;
+      if (postgres) {
+        await sql`create table bucket_balance (${balance}) with (fillfactor = 70)`.execute(db);
+        await sql`insert into bucket_balance (bucket_id, remaining, used) select id, remaining, used from bucket`.execute(db);
+        // Drops the constraint on them as well; the counters left keep theirs.
+        await sql`alter table bucket drop column remaining, drop column used`.execute(db);
+        await sql`alter table bucket add constraint bucket_amounts_non_negative check (granted > 0 and expired >= 0 and refunded >= 0)`.execute(db);
+        return;
+      }
+      // SQLite cannot drop a column that a check constraint names: the table is rebuilt, in one
+      // transaction (Kysely runs SQLite migrations outside one), with foreign keys checked at commit.
+      await db.transaction().execute(async (trx) => {
+        await sql`pragma defer_foreign_keys = on`.execute(trx);
+        await sql`create table bucket_balance (${balance}) without rowid`.execute(trx);
+        await sql`insert into bucket_balance (bucket_id, remaining, used) select id, remaining, used from bucket`.execute(trx);
+        // Renaming would point the view and the child tables' foreign keys at the old table: a copy instead.
+        await sql`create table bucket_before_balance as select * from bucket`.execute(trx);
+        await sql`drop view ledger_entry`.execute(trx);
+        await sql`drop table bucket`.execute(trx);
+        await trx.schema.createTable('bucket')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('line_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('currency', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('granted', 'bigint', (c) => c.notNull())
+          .addColumn('expired', 'bigint', (c) => c.notNull())
+          .addColumn('refunded', 'bigint', (c) => c.notNull())
+          .addColumn('valid_from', 'bigint', (c) => c.notNull())
+          .addColumn('valid_until', 'bigint', (c) => c.notNull())
+          .addColumn('coverage_zone', 'text', (c) => c.notNull())
+          .addColumn('coverage_countries', 'text', (c) => c.notNull())
+          .addColumn('priority', 'integer', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('source_id', 'text', (c) => c.notNull())
+          .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('closed_at', 'bigint')
+          .addCheckConstraint('bucket_amounts_non_negative', sql`granted > 0 and expired >= 0 and refunded >= 0`)
+          .execute();
+        await sql`insert into bucket (id, line_id, kind, currency, status, granted, expired, refunded, valid_from, valid_until,
+            coverage_zone, coverage_countries, priority, source, source_id, idempotency_key, created_at, closed_at)
+          select id, line_id, kind, currency, status, granted, expired, refunded, valid_from, valid_until,
+            coverage_zone, coverage_countries, priority, source, source_id, idempotency_key, created_at, closed_at
+          from bucket_before_balance`.execute(trx);
+        await sql`drop table bucket_before_balance`.execute(trx);
+        await createLedgerEntryView(trx);
+        await trx.schema.createIndex('bucket_due_idx').on('bucket').columns(['status', 'valid_until']).execute();
+        await trx.schema.createIndex('bucket_source_idx').on('bucket').column('source_id').execute();
+        await trx.schema.createIndex('bucket_line_status_idx').on('bucket').columns(['line_id', 'status', 'valid_until']).execute();
+      });
     },
   },
 };

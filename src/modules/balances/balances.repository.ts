@@ -15,10 +15,8 @@ export interface BucketTable {
   currency: Currency | null;
   status: BucketStatus;
   granted: number;
-  used: number;
   expired: number;
   refunded: number;
-  remaining: number;
   valid_from: number;
   valid_until: number;
   coverage_zone: string;
@@ -30,6 +28,17 @@ export interface BucketTable {
   idempotency_key: string;
   created_at: number;
   closed_at: number | null;
+}
+
+/**
+ * What usage changes of a bucket, on a narrow row of its own: charging debits a bucket of about every
+ * line in each of its transactions, and narrow rows share pages (a commit writes every page it changed).
+ */
+export interface BucketBalanceTable {
+  bucket_id: string;
+  /** Always `granted - used - expired - refunded` of its bucket, never below zero; 0 once the bucket is closed. */
+  remaining: number;
+  used: number;
 }
 
 export interface LedgerTransactionTable {
@@ -66,13 +75,15 @@ export interface LedgerEntryView extends LedgerPostingTable {
 declare module '../../platform/db/schema.js' {
   interface Tables {
     bucket: BucketTable;
+    bucket_balance: BucketBalanceTable;
     ledger_transaction: LedgerTransactionTable;
     ledger_posting: LedgerPostingTable;
     ledger_entry: LedgerEntryView;
   }
 }
 
-export type BucketRow = BucketTable;
+/** A bucket with its balance. */
+export type BucketRow = BucketTable & Omit<BucketBalanceTable, 'bucket_id'>;
 export type PostingRow = LedgerPostingTable;
 
 export function toBucket(row: BucketRow): Bucket {
@@ -101,21 +112,34 @@ export function toBucket(row: BucketRow): Bucket {
 
 // Buckets
 
+/** Buckets with their balances (on PostgreSQL, `for update` locks both rows). */
+export function selectBuckets(db: Executor) {
+  return db.selectFrom('bucket').innerJoin('bucket_balance', 'bucket_balance.bucket_id', 'bucket.id')
+    .selectAll('bucket').select(['bucket_balance.remaining', 'bucket_balance.used']);
+}
+
+function splitBucketRow({ remaining, used, ...bucket }: BucketRow): { bucket: BucketTable; balance: BucketBalanceTable } {
+  return { bucket, balance: { bucket_id: bucket.id, remaining, used } };
+}
+
 /** Inserts the bucket unless one with its idempotency key exists; true when this call inserted it. */
-export async function insertBucketOnce(db: Executor, row: BucketTable): Promise<boolean> {
-  const inserted = await db.insertInto('bucket').values(row)
+export async function insertBucketOnce(db: Executor, row: BucketRow): Promise<boolean> {
+  const { bucket, balance } = splitBucketRow(row);
+  const inserted = await db.insertInto('bucket').values(bucket)
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')
     .execute();
-  return inserted.length === 1;
+  if (inserted.length === 0) return false;
+  await db.insertInto('bucket_balance').values(balance).execute();
+  return true;
 }
 
 export async function findBucketById(db: Executor, id: string): Promise<BucketRow | undefined> {
-  return db.selectFrom('bucket').selectAll().where('id', '=', id).executeTakeFirst();
+  return selectBuckets(db).where('id', '=', id).executeTakeFirst();
 }
 
 export async function findBucketByIdempotencyKey(db: Executor, key: string): Promise<BucketRow | undefined> {
-  return db.selectFrom('bucket').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+  return selectBuckets(db).where('idempotency_key', '=', key).executeTakeFirst();
 }
 
 export interface ListBucketsQuery {
@@ -126,7 +150,7 @@ export interface ListBucketsQuery {
 
 /** The line's buckets in draw order; without `includeClosed`, only active ones whose validity has not ended. */
 export async function selectLineBuckets(db: Executor, lineId: string, query: ListBucketsQuery): Promise<BucketRow[]> {
-  return db.selectFrom('bucket').selectAll()
+  return selectBuckets(db)
     .where('line_id', '=', lineId)
     .$if(!query.includeClosed, (qb) => qb.where('valid_until', '>', query.atMs).where('status', '=', 'active'))
     .orderBy('valid_until').orderBy('priority').orderBy('id')
@@ -148,7 +172,7 @@ export interface SummaryRow {
 export async function selectLineSummary(db: Executor, lineId: string, atMs: number): Promise<SummaryRow[]> {
   const now = (column: 'remaining' | 'used' | 'granted') =>
     sql<number | string>`sum(case when valid_from <= ${atMs} then ${sql.ref(column)} else 0 end)`;
-  return db.selectFrom('bucket')
+  return db.selectFrom('bucket').innerJoin('bucket_balance', 'bucket_balance.bucket_id', 'bucket.id')
     .select([
       'kind', 'currency',
       now('remaining').as('remaining'),
@@ -164,7 +188,7 @@ export async function selectLineSummary(db: Executor, lineId: string, atMs: numb
 
 /** Active buckets granted by `sourceId`, locked on PostgreSQL (SQLite transactions are serialised). */
 export async function lockActiveBucketsOfSource(tx: Tx, dialect: Dialect, sourceId: string, limit: number): Promise<BucketRow[]> {
-  return tx.selectFrom('bucket').selectAll()
+  return selectBuckets(tx)
     .where('source_id', '=', sourceId).where('status', '=', 'active')
     .orderBy('id').limit(limit)
     .$if(dialect === 'postgres', (qb) => qb.forUpdate())
@@ -172,7 +196,7 @@ export async function lockActiveBucketsOfSource(tx: Tx, dialect: Dialect, source
 }
 
 export async function lockBucket(tx: Tx, dialect: Dialect, id: string): Promise<BucketRow | undefined> {
-  return tx.selectFrom('bucket').selectAll().where('id', '=', id)
+  return selectBuckets(tx).where('id', '=', id)
     .$if(dialect === 'postgres', (qb) => qb.forUpdate())
     .executeTakeFirst();
 }
@@ -182,7 +206,7 @@ export async function lockBucket(tx: Tx, dialect: Dialect, id: string): Promise<
  * rows another sweep holds are skipped, so several workers can expire in parallel.
  */
 export async function lockDueBuckets(tx: Tx, dialect: Dialect, atMs: number, limit: number): Promise<BucketRow[]> {
-  return tx.selectFrom('bucket').selectAll()
+  return selectBuckets(tx)
     .where('status', '=', 'active').where('valid_until', '<=', atMs)
     .orderBy('valid_until').orderBy('id').limit(limit)
     .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked())
@@ -202,19 +226,23 @@ export interface DrawnBucket {
  * Constant SQL shape, so that a batch of draws reuses one prepared statement.
  */
 export async function drawFromBucket(tx: Tx, id: string, amount: number, atMs: number): Promise<DrawnBucket | undefined> {
-  return tx.updateTable('bucket')
+  const drawn = await tx.updateTable('bucket_balance')
     .set((eb) => ({ remaining: eb('remaining', '-', amount), used: eb('used', '+', amount) }))
-    .where('id', '=', id).where('status', '=', 'active').where('remaining', '>=', amount)
-    .where('valid_from', '<=', atMs).where('valid_until', '>', atMs)
-    .returning(['line_id', 'kind', 'currency', 'remaining'])
+    .where('bucket_id', '=', id).where('remaining', '>=', amount)
+    .where((eb) => eb.exists(eb.selectFrom('bucket').select('bucket.id').whereRef('bucket.id', '=', 'bucket_balance.bucket_id')
+      .where('status', '=', 'active').where('valid_from', '<=', atMs).where('valid_until', '>', atMs)))
+    .returning('remaining')
     .executeTakeFirst();
+  if (drawn === undefined) return undefined;
+  const bucket = await tx.selectFrom('bucket').select(['line_id', 'kind', 'currency']).where('id', '=', id).executeTakeFirstOrThrow();
+  return { ...bucket, remaining: drawn.remaining };
 }
 
 /** Puts back a draw made earlier in the same transaction (before any posting was written for it). */
 export async function undoDraw(tx: Tx, id: string, amount: number): Promise<void> {
-  const result = await tx.updateTable('bucket')
+  const result = await tx.updateTable('bucket_balance')
     .set((eb) => ({ remaining: eb('remaining', '+', amount), used: eb('used', '-', amount) }))
-    .where('id', '=', id).where('used', '>=', amount)
+    .where('bucket_id', '=', id).where('used', '>=', amount)
     .executeTakeFirst();
   assert(Number(result.numUpdatedRows) === 1, `could not undo a draw on bucket ${id}`);
 }
@@ -226,13 +254,19 @@ export async function undoDraw(tx: Tx, id: string, amount: number): Promise<void
 export async function closeBucket(
   tx: Tx, id: string, status: 'expired' | 'refunded', remaining: number, atMs: number,
 ): Promise<boolean> {
-  const result = await tx.updateTable('bucket')
-    .set((eb) => (status === 'expired'
-      ? { status, remaining: 0, closed_at: atMs, expired: eb('expired', '+', remaining) }
-      : { status, remaining: 0, closed_at: atMs, refunded: eb('refunded', '+', remaining) }))
-    .where('id', '=', id).where('status', '=', 'active').where('remaining', '=', remaining)
+  const emptied = await tx.updateTable('bucket_balance').set({ remaining: 0 })
+    .where('bucket_id', '=', id).where('remaining', '=', remaining)
+    .where((eb) => eb.exists(eb.selectFrom('bucket').select('bucket.id').whereRef('bucket.id', '=', 'bucket_balance.bucket_id').where('status', '=', 'active')))
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (Number(emptied.numUpdatedRows) !== 1) return false;
+  const closed = await tx.updateTable('bucket')
+    .set((eb) => (status === 'expired'
+      ? { status, closed_at: atMs, expired: eb('expired', '+', remaining) }
+      : { status, closed_at: atMs, refunded: eb('refunded', '+', remaining) }))
+    .where('id', '=', id).where('status', '=', 'active')
+    .executeTakeFirst();
+  assert(Number(closed.numUpdatedRows) === 1, `bucket ${id} was active when its balance was emptied`);
+  return true;
 }
 
 // Ledger
@@ -263,14 +297,17 @@ export async function insertPostings(db: Executor, rows: readonly LedgerPostingT
 const BATCH_ROWS = 1000;
 
 /** Inserts many buckets; those whose idempotency key exists are skipped. Returns the keys it inserted. */
-export async function insertBucketsOnce(db: Executor, rows: readonly BucketTable[]): Promise<Set<string>> {
-  return new Set((await insertRows(db, 'bucket', rows, { onConflictDoNothing: ['idempotency_key'], returning: 'idempotency_key' })).map(String));
+export async function insertBucketsOnce(db: Executor, rows: readonly BucketRow[]): Promise<Set<string>> {
+  const split = rows.map(splitBucketRow);
+  const inserted = new Set((await insertRows(db, 'bucket', split.map((r) => r.bucket), { onConflictDoNothing: ['idempotency_key'], returning: 'idempotency_key' })).map(String));
+  await insertRows(db, 'bucket_balance', split.filter((r) => inserted.has(r.bucket.idempotency_key)).map((r) => r.balance));
+  return inserted;
 }
 
 export async function findBucketsByIdempotencyKeys(db: Executor, keys: readonly string[]): Promise<BucketRow[]> {
   const rows: BucketRow[] = [];
   for (let i = 0; i < keys.length; i += BATCH_ROWS) {
-    rows.push(...await db.selectFrom('bucket').selectAll().where('idempotency_key', 'in', keys.slice(i, i + BATCH_ROWS)).execute());
+    rows.push(...await selectBuckets(db).where('idempotency_key', 'in', keys.slice(i, i + BATCH_ROWS)).execute());
   }
   return rows;
 }

@@ -16,7 +16,7 @@ import { bucketLegs, closeBucketLegs, writePostings, type PostingSpec } from './
 import {
   findBucketByIdempotencyKey, findLedgerTransactionByKey, insertBucketOnce, insertLedgerTransaction,
   insertLedgerTransactionOnce, lockActiveBucketsOfSource, selectBucketPostings, selectLineBuckets, selectLineSummary,
-  toBucket, type BucketTable,
+  toBucket, type BucketRow,
 } from './balances.repository.js';
 
 export interface GrantResult {
@@ -68,7 +68,7 @@ export function createBalancesService(deps: BalancesDeps) {
   async function grant(tx: Tx, input: GrantInput): Promise<GrantResult> {
     assertValidGrant(input);
     const nowMs = clock.nowMs();
-    const row: BucketTable = {
+    const row: BucketRow = {
       id: ids('bkt'), line_id: input.lineId, kind: input.kind, currency: input.currency ?? null, status: 'active',
       granted: input.amount, used: 0, expired: 0, refunded: 0, remaining: input.amount,
       valid_from: input.validFromMs, valid_until: input.validUntilMs,

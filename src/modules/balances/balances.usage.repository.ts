@@ -97,8 +97,8 @@ export interface UsageStore {
   /** The record ids among `recordIds` that are already stored. */
   findRecorded(tx: Tx, recordIds: readonly string[]): Promise<Set<string>>;
   /**
-   * Writes the batch: the guarded debits (an active bucket whose remaining amount is the one rated on
-   * and covers the debit), then the usage records (each with its draws: its ledger postings). On
+   * Writes the batch: the guarded debits (a balance whose remaining amount is the one rated on and
+   * covers the debit; a closed bucket's is 0), then the usage records (each with its draws: its ledger postings). On
    * SQLite a refused debit is a defect, and throws. On PostgreSQL the attempt keeps nothing
    * (savepoint) and answers `changed` when a bucket drawn from is no longer as read, or `duplicates`
    * when a concurrent batch committed a twin of a record meanwhile (the insert waits for it), so that
@@ -120,9 +120,9 @@ export function bucketKey(lineId: string, kind: BucketKind): string {
   return `${lineId} ${kind}`;
 }
 
-/** `RatingBucketRow` in the order of `BUCKET_COLUMNS`. */
+/** `RatingBucketRow` in the order of the SQLite bucket read's columns. */
 type BucketTuple = [string, string, BucketKind, Currency | null, number, number, number, number, number, string];
-const BUCKET_COLUMNS = 'id, line_id, kind, currency, granted, remaining, valid_from, valid_until, priority, coverage_countries';
+const BUCKET_ROW_COLUMNS = 'id, line_id, kind, currency, granted, valid_from, valid_until, priority, coverage_countries';
 const RECORD_COLUMNS = 'record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units, charge_minor, currency, draws, created_at';
 
 function sqliteStatements(handle: SqliteDatabase.Database) {
@@ -130,14 +130,16 @@ function sqliteStatements(handle: SqliteDatabase.Database) {
     // `json_each` takes the batch's ids as one parameter; the lookups use the primary key and
     // `bucket_line_status_idx`, one index probe per id, all inside SQLite.
     // Rows as arrays: better-sqlite3 builds them far faster than objects with named properties.
-    buckets: handle.prepare<[string, string, number, number], BucketTuple>(`select ${BUCKET_COLUMNS} from bucket
-      where line_id in (select value from json_each(?)) and line_id || ' ' || kind in (select value from json_each(?))
-        and status = 'active' and valid_until > ? and valid_from <= ?`).raw(true),
+    buckets: handle.prepare<[string, string, number, number], BucketTuple>(`select b.id, b.line_id, b.kind, b.currency, b.granted,
+        h.remaining, b.valid_from, b.valid_until, b.priority, b.coverage_countries from bucket b join bucket_balance h on h.bucket_id = b.id
+      where b.line_id in (select value from json_each(?)) and b.line_id || ' ' || b.kind in (select value from json_each(?))
+        and b.status = 'active' and b.valid_until > ? and b.valid_from <= ?`).raw(true),
     recorded: handle.prepare<[string], string>('select record_id from usage_record where record_id in (select value from json_each(?))').pluck(),
     record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       on conflict (record_id) do nothing`),
-    debit: handle.prepare(`update bucket set remaining = remaining - ?, used = used + ?
-      where id = ? and status = 'active' and remaining = ? and remaining >= ?`),
+    // A closed bucket holds nothing: the guard on its amount refuses it without reading the bucket row.
+    debit: handle.prepare(`update bucket_balance set remaining = remaining - ?, used = used + ?
+      where bucket_id = ? and remaining = ? and remaining >= ?`),
   };
 }
 
@@ -182,13 +184,22 @@ function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): 
 
 const postgresStore: UsageStore = {
   async loadBuckets(tx, lineIds, keys, fromMs, toMs, lock) {
-    // `no key update`: what the debits take anyway; foreign-key checks of other writers can still share it.
-    // Rows the key filter drops are not locked (`for update` locks the rows returned).
-    const { rows } = await sql<RatingBucketRow>`select ${sql.raw(BUCKET_COLUMNS)} from bucket
+    // The buckets, then their balances by primary key: joined in one statement, the planner hashes
+    // every balance row instead of probing the few it needs.
+    const { rows } = await sql<Omit<RatingBucketRow, 'remaining'>>`select ${sql.raw(BUCKET_ROW_COLUMNS)} from bucket
       where line_id = any(${lineIds}::text[]) and line_id || ' ' || kind = any(${keys}::text[])
-        and status = 'active' and valid_until > ${fromMs} and valid_from <= ${toMs}
-      ${lock ? sql`order by id for no key update` : sql``}`.execute(tx);
-    return rows;
+        and status = 'active' and valid_until > ${fromMs} and valid_from <= ${toMs}`.execute(tx);
+    if (rows.length === 0) return [];
+    // `no key update`: what the debits take anyway (foreign-key checks of other writers can still
+    // share it), in id order; the buckets the key filter dropped are not locked.
+    const balances = await sql<{ bucket_id: string; remaining: number }>`select bucket_id, remaining from bucket_balance
+      where bucket_id = any(${rows.map((r) => r.id)}::text[]) ${lock ? sql`order by bucket_id for no key update` : sql``}`.execute(tx);
+    const remaining = new Map(balances.rows.map((r) => [r.bucket_id, r.remaining]));
+    return rows.map((row) => {
+      const amount = remaining.get(row.id);
+      assert(amount !== undefined, `bucket ${row.id} has a balance`);
+      return { ...row, remaining: amount };
+    });
   },
   async findRecorded(tx, recordIds) {
     const { rows } = await sql<{ record_id: string }>`select record_id from usage_record
@@ -198,15 +209,15 @@ const postgresStore: UsageStore = {
   async write(tx, w) {
     await sql`savepoint usage_batch`.execute(tx);
     if (w.debits.length > 0) {
-      // `b.id = any(...)` as well as the join: the buckets are found by primary key whatever the
+      // `h.bucket_id = any(...)` as well as the join: the balances are found by primary key whatever the
       // planner's statistics say (without, it may hash every active bucket), and so in id order
       // (see `UsageStore`).
       const bucketIds = w.debits.map((d) => d.bucketId);
-      const result = await sql`update bucket as b set remaining = b.remaining - u.amount, used = b.used + u.amount
+      const result = await sql`update bucket_balance as h set remaining = h.remaining - u.amount, used = h.used + u.amount
         from unnest(${bucketIds}::text[], ${w.debits.map((d) => d.amount)}::bigint[], ${w.debits.map((d) => d.remainingBefore)}::bigint[])
           as u(id, amount, before)
-        where b.id = any(${bucketIds}::text[]) and b.id = u.id and b.status = 'active' and b.remaining = u.before
-          and b.remaining >= u.amount`.execute(tx);
+        where h.bucket_id = any(${bucketIds}::text[]) and h.bucket_id = u.id and h.remaining = u.before
+          and h.remaining >= u.amount`.execute(tx);
       if (Number(result.numAffectedRows) !== w.debits.length) {
         await sql`rollback to savepoint usage_batch`.execute(tx);
         return CHANGED;

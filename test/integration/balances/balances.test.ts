@@ -273,13 +273,13 @@ describeEachStore('balances', { migrations: balancesTestMigrations }, ({ getDb }
   it('reports a bucket whose amounts disagree with its postings', async () => {
     const { bucket } = await h.tx((tx) => h.balances.grant(tx, dataGrant(lineId, START_MS, { amount: 100 })));
     const { db } = getDb();
-    await db.updateTable('bucket').set({ remaining: sql<number>`remaining - 1` }).where('id', '=', bucket.id).execute();
+    await db.updateTable('bucket_balance').set({ remaining: sql<number>`remaining - 1` }).where('bucket_id', '=', bucket.id).execute();
     const violations = await checkLedgerInvariants(db, lineId);
     expect(violations.map((v) => v.rule).sort()).toEqual(['conservation', 'remaining_mismatch']);
     expect(violations.every((v) => v.subject === bucket.id)).toBe(true);
     // The store refuses a negative amount outright.
-    await expect(db.updateTable('bucket').set({ remaining: -1 }).where('id', '=', bucket.id).execute()).rejects.toThrow();
-    await db.updateTable('bucket').set({ remaining: 100 }).where('id', '=', bucket.id).execute();
+    await expect(db.updateTable('bucket_balance').set({ remaining: -1 }).where('bucket_id', '=', bucket.id).execute()).rejects.toThrow();
+    await db.updateTable('bucket_balance').set({ remaining: 100 }).where('bucket_id', '=', bucket.id).execute();
     await expectLedgerSound();
   });
 

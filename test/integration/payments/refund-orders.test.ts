@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { checkLedgerInvariants } from '../../../src/modules/balances/index.js';
+import { selectBuckets } from '../../../src/modules/balances/balances.repository.js';
 import { describeEachStoreApp } from '../../support/app.js';
 import { newClient, signUp } from '../../support/accounts.js';
 import { createOrder, seedCatalog } from '../../support/orders.js';
@@ -28,7 +29,7 @@ describeEachStoreApp('payments: staff refunds of real orders', (get) => {
       method: 'POST', url: `/api/v1/admin/payments/${paymentId}/refunds`, headers: { authorization: `Bearer ${ADMIN_KEY}` }, payload: { amountMinor },
     });
     const db = app.roamline.ctx.database.db;
-    const activeBuckets = () => db.selectFrom('bucket').select(['status', 'remaining']).where('source_id', '=', order.id).where('status', '=', 'active').execute();
+    const activeBuckets = () => selectBuckets(db).where('source_id', '=', order.id).where('status', '=', 'active').execute();
     const before = await activeBuckets();
     expect(before.length).toBeGreaterThan(0);
 

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS } from '../../../src/platform/clock.js';
 import { checkLedgerInvariants } from '../../../src/modules/balances/index.js';
+import { selectBuckets } from '../../../src/modules/balances/balances.repository.js';
 import {
   DAY_MS, at, attemptsOf, describeRenewals, enableAutoRenew, lineOf, lineWithSavedCard, messagesOf, periodsOf, renewalOrders, sweepHeldAtProvider,
   traveller,
@@ -65,7 +66,7 @@ describeRenewals('auto-renew: failures, retries, the customer\'s action, grace a
     await at(t, periodEndMs);
     let line = await lineOf(who, lineId);
     expect(line).toMatchObject({ status: 'grace', graceEndsAt: new Date(periodEndMs + 3 * DAY_MS).toISOString(), allowances: [] });
-    const buckets = await t.database.db.selectFrom('bucket').select(['status', 'remaining', 'expired']).where('line_id', '=', lineId).execute();
+    const buckets = await selectBuckets(t.database.db).where('line_id', '=', lineId).execute();
     expect(buckets.length).toBeGreaterThan(0);
     expect(buckets.every((b) => b.status === 'expired' && Number(b.remaining) === 0 && Number(b.expired) > 0)).toBe(true);
     expect(await checkLedgerInvariants(t.database.db, lineId)).toEqual([]);

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { GB_BYTES } from '../../../src/platform/money.js';
 import { checkLedgerInvariants } from '../../../src/modules/balances/index.js';
+import { selectBuckets } from '../../../src/modules/balances/balances.repository.js';
 import { inTransaction, transactionRetryCounts, type Tx } from '../../../src/platform/db/database.js';
 import { describeEachStoreApp } from '../../support/app.js';
 import { outboxFor } from '../../support/http.js';
@@ -20,7 +21,7 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
   const now = () => get().clock.nowMs();
   const db = () => get().database.db;
   const ledgerSound = async (lineId: string) => expect(await checkLedgerInvariants(db(), lineId)).toEqual([]);
-  const bucket = (id: string) => db().selectFrom('bucket').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const bucket = (id: string) => selectBuckets(db()).where('id', '=', id).executeTakeFirstOrThrow();
   /** The line's usage ledger transactions (each charged record is one) as the ledger reads them. */
   const usageTransactions = async (lineId: string) => (await db().selectFrom('ledger_entry').select('ltx_id').distinct()
     .where('line_id', '=', lineId).where('kind', '=', 'usage').execute()).length;
@@ -108,9 +109,9 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
       .where('line_id', 'in', lines.map((l) => l.lineId)).execute();
     expect(stored).toHaveLength(400 + 8 * 8 * 50);
     for (const line of lines) {
-      const data = await db().selectFrom('bucket').select('used').where('line_id', '=', line.lineId).where('kind', '=', 'data').executeTakeFirstOrThrow();
+      const data = await selectBuckets(db()).where('line_id', '=', line.lineId).where('kind', '=', 'data').executeTakeFirstOrThrow();
       const served = stored.filter((r) => r.line_id === line.lineId).reduce((sum, r) => sum + Number(r.allowance_units), 0);
-      const voiceServed = await db().selectFrom('bucket').select('used').where('line_id', '=', line.lineId).where('kind', '=', 'voice').executeTakeFirstOrThrow();
+      const voiceServed = await selectBuckets(db()).where('line_id', '=', line.lineId).where('kind', '=', 'voice').executeTakeFirstOrThrow();
       expect(Number(data.used) + Number(voiceServed.used)).toBe(served);
       await ledgerSound(line.lineId);
     }
@@ -124,15 +125,15 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     const take = (tx: Tx) => balances.debit(tx, japan, 9_000, { reason: 'usage', reference: 'another writer' });
     let answer: ReturnType<typeof postUsage> | undefined;
     if (database.dialect === 'postgres') {
-      // Another writer holds the bucket: the charge reads it unlocked (10,000 left) and rates on that,
+      // Another writer holds the bucket's balance: the charge reads it unlocked (10,000 left) and rates on that,
       // then its debit waits; the writer takes 9,000 and commits. The charge must not debit on the
       // amount it rated on: it reads the bucket again, locked, and rates again on the 1,000 left.
       await db().transaction().execute(async (trx) => {
-        await sql`select id from bucket where id = ${japan} for update`.execute(trx);
+        await sql`select bucket_id from bucket_balance where bucket_id = ${japan} for update`.execute(trx);
         answer = postUsage(app, [record(line, 'data', 2_000, now(), { country: 'JP' })]);
         for (let waited = 0; ; waited += 1) {
           const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity
-            where wait_event_type = 'Lock' and query like 'update bucket as b%'`.execute(db());
+            where wait_event_type = 'Lock' and query like 'update bucket_balance as h%'`.execute(db());
           if (Number(rows[0]?.n) > 0) break;
           expect(waited, 'the charge never waited for the bucket').toBeLessThan(500);
           await new Promise((resolve) => setTimeout(resolve, 10));
@@ -152,7 +153,7 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
   it('charges data without waiting for the voice bucket of the line that another transaction holds', async () => {
     const { app, database } = get();
     const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
-    const voice = await db().selectFrom('bucket').select(['id', 'remaining']).where('line_id', '=', line.lineId)
+    const voice = await selectBuckets(db()).where('line_id', '=', line.lineId)
       .where('kind', '=', 'voice').executeTakeFirstOrThrow();
     let release = (): void => {};
     let holder: Promise<void> = Promise.resolve();
@@ -164,7 +165,7 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
       let locked = (): void => {};
       const lockTaken = new Promise<void>((resolve) => { locked = resolve; });
       holder = db().transaction().execute(async (trx) => {
-        await sql`select id from bucket where id = ${voice.id} for update`.execute(trx);
+        await sql`select bucket_id from bucket_balance where bucket_id = ${voice.id} for update`.execute(trx);
         locked();
         await released;
       });
