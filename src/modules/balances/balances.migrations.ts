@@ -52,6 +52,12 @@ async function createLedgerEntryView(db: Kysely<unknown>): Promise<void> {
       from usage_record r where r.ltx_id is null and r.charge_minor > 0`.execute(db);
 }
 
+/** An update of a bucket that makes it usable otherwise than before (see `bucket_change`). */
+const WIDENED = `(new.status = 'active' and old.status <> 'active')
+  or new.valid_from <> old.valid_from or new.valid_until <> old.valid_until or new.priority <> old.priority
+  or new.coverage_countries <> old.coverage_countries or new.granted <> old.granted or new.kind <> old.kind
+  or new.currency is distinct from old.currency or new.line_id <> old.line_id`;
+
 export const balancesMigrations: Record<string, Migration> = {
   '2026_11_27_060_balances': {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -240,6 +246,42 @@ export const balancesMigrations: Record<string, Migration> = {
         await trx.schema.createIndex('bucket_source_idx').on('bucket').column('source_id').execute();
         await trx.schema.createIndex('bucket_line_status_idx').on('bucket').columns(['line_id', 'status', 'valid_until']).execute();
       });
+    },
+  },
+  '2026_11_28_190_bucket_change': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The lines whose buckets changed in a way a charging process's cached buckets cannot tell:
+      // a bucket added, one usable otherwise than before, or a balance that holds more. Debits,
+      // expiries and refunds only take away, and charging's guarded debit already finds those (see
+      // `UsageStore`). Rows older than a day are deleted by charging.
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        // `xid`: the writing transaction, so a reader can tell which changes a snapshot may still miss.
+        await sql`create table bucket_change (line_id text not null, xid xid8 not null default pg_current_xact_id(),
+          at bigint not null default (extract(epoch from clock_timestamp()) * 1000)::bigint)`.execute(db);
+        await sql`create index bucket_change_xid_idx on bucket_change (xid)`.execute(db);
+        await sql`create function bucket_added() returns trigger language plpgsql as $$
+          begin insert into bucket_change (line_id) select distinct line_id from added; return null; end $$`.execute(db);
+        await sql`create trigger bucket_change_insert after insert on bucket referencing new table as added
+          for each statement execute function bucket_added()`.execute(db);
+        await sql`create function bucket_changed() returns trigger language plpgsql as $$
+          begin insert into bucket_change (line_id) select new.line_id union select old.line_id; return null; end $$`.execute(db);
+        await sql`create trigger bucket_change_update after update on bucket for each row
+          when (${sql.raw(WIDENED)}) execute function bucket_changed()`.execute(db);
+        await sql`create function bucket_balance_raised() returns trigger language plpgsql as $$
+          begin insert into bucket_change (line_id) select line_id from bucket where id = new.bucket_id; return null; end $$`.execute(db);
+        await sql`create trigger bucket_change_balance after update on bucket_balance for each row
+          when (new.remaining > old.remaining) execute function bucket_balance_raised()`.execute(db);
+        return;
+      }
+      // `autoincrement`: a number is never used twice, even after the newest rows were deleted.
+      await sql`create table bucket_change (seq integer primary key autoincrement, line_id text not null, at integer not null)`.execute(db);
+      const now = sql.raw(`cast((julianday('now') - 2440587.5) * 86400000 as integer)`);
+      await sql`create trigger bucket_change_insert after insert on bucket
+        begin insert into bucket_change (line_id, at) values (new.line_id, ${now}); end`.execute(db);
+      await sql`create trigger bucket_change_update after update on bucket when ${sql.raw(WIDENED)}
+        begin insert into bucket_change (line_id, at) select new.line_id, ${now} union select old.line_id, ${now}; end`.execute(db);
+      await sql`create trigger bucket_change_balance after update on bucket_balance when new.remaining > old.remaining
+        begin insert into bucket_change (line_id, at) select line_id, ${now} from bucket where id = new.bucket_id; end`.execute(db);
     },
   },
 };

@@ -54,7 +54,7 @@ function groupKey(bucket: RatingBucket): string | undefined {
  * the record ids already stored; a record id stored or seen earlier in the batch is `duplicate`.
  */
 export function rateBatch(
-  items: readonly Rateable[], bucketsByLine: ReadonlyMap<string, RatingBucket[]>, recorded: ReadonlySet<string>, nowMs: number,
+  items: readonly Rateable[], bucketsByLine: ReadonlyMap<string, readonly RatingBucket[]>, recorded: ReadonlySet<string>, nowMs: number,
 ): RatedBatch {
   const results = new Array<UsageResult>(items.length);
   // Positions in `items`, per line.

@@ -10,7 +10,7 @@ import {
 import { createUsageChart } from './balances.usage.chart.js';
 import { THRESHOLD_JOB, createThresholdNoticeJob, thresholdJobDedupeKey, type ThresholdNotice } from './balances.usage.notices.js';
 import {
-  bucketKey, insertThresholds, usageStoreFor, type RatingBucketRow, type UsageStore, type UsageThresholdTable,
+  insertThresholds, usageStoreFor, type RatingBucketRow, type UsageStore, type UsageThresholdTable,
 } from './balances.usage.repository.js';
 import type { UsageDeps, UsageLineRef, UsagePeriodRef } from './balances.usage.ports.js';
 
@@ -37,10 +37,24 @@ interface Submission {
 interface Lane {
   readonly queue: Submission[];
   running: boolean;
+  /**
+   * The active buckets of the lane's lines (each list in draw order) as the lane's last committed
+   * transaction that read or charged them left them. Rating lowers their `remaining` in place from
+   * `remainingBefore`; a transaction that does not commit drops its lines, one that commits makes
+   * what it left the new `remainingBefore`.
+   */
+  readonly buckets: Map<string, readonly RatingBucket[]>;
+  /** Where `bucket_change` is read from next; undefined when `buckets` is empty. */
+  changesFrom: string | undefined;
+  changesReadAtMs: number;
+  prunedAtMs: number;
 }
 
-/** Lines and period lists kept in memory at most (a few hundred bytes each). */
+/** Lines, period lists and bucket lists kept in memory at most (a few hundred bytes each). */
 const CACHE_ENTRIES = 200_000;
+/** How long `bucket_change` rows are kept; a lane that has not read them for half of it forgets its buckets. */
+const CHANGES_KEPT_MS = 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 /** How far back the periods read for rating reach (records older than this get no overage). */
 const PERIOD_LOOKBACK_MS = 366 * 86_400_000;
 
@@ -189,40 +203,60 @@ export function createUsageCharging(deps: UsageDeps) {
   }
 
   /**
-   * Rates and writes the batch in one transaction: one read of the lines' buckets and of the record
-   * ids already stored, rating in memory, then a few multi-row writes that keep nothing unless the
-   * buckets drawn from are still as read (see `UsageStore`). A twin that a concurrent batch stored
-   * meanwhile is answered `duplicate` and the rest rated again on the same amounts; buckets that
-   * another writer changed meanwhile are read again, locked, and the batch rated again on them.
+   * The lane's buckets of `lineIds` as they are now: it first drops those of lines listed in
+   * `bucket_change` since its last read, then reads those it does not hold (see `UsageStore`).
    */
-  async function chargeInTransaction(tx: Tx, items: readonly Rateable[], nowMs: number): Promise<readonly UsageResult[]> {
-    let fromMs = Number.MAX_SAFE_INTEGER;
-    let toMs = 0;
+  async function currentBuckets(tx: Tx, lane: Lane, lineIds: readonly string[], nowMs: number): Promise<Map<string, readonly RatingBucket[]>> {
+    if (nowMs - lane.changesReadAtMs > CHANGES_KEPT_MS / 2) {
+      lane.buckets.clear();
+      lane.changesFrom = undefined;
+    }
+    const changes = await store().readChanges(tx, lane.changesFrom);
+    for (const lineId of changes.lineIds) lane.buckets.delete(lineId);
+    lane.changesFrom = changes.next;
+    lane.changesReadAtMs = nowMs;
+    if (nowMs - lane.prunedAtMs >= PRUNE_EVERY_MS) {
+      await store().pruneChanges(tx, CHANGES_KEPT_MS);
+      lane.prunedAtMs = nowMs;
+    }
+    const missing = lineIds.filter((id) => !lane.buckets.has(id));
+    if (missing.length > 0) {
+      if (lane.buckets.size + missing.length > CACHE_ENTRIES / lanes.length) lane.buckets.clear();
+      for (const [lineId, list] of bucketsOf(missing, await store().loadBuckets(tx, missing, false))) lane.buckets.set(lineId, list);
+    }
+    return new Map(lineIds.map((id) => [id, lane.buckets.get(id) ?? []]));
+  }
+
+  /**
+   * Rates and writes the batch in one transaction: the lane's buckets of the batch's lines (read
+   * when it does not hold them) and one read of the record ids already stored, rating in memory on
+   * copies, then a few multi-row writes that keep nothing unless the buckets drawn from still hold
+   * what they were rated on (see `UsageStore`). A twin that a concurrent batch stored meanwhile is
+   * answered `duplicate` and the rest rated again on the same amounts; buckets that changed
+   * meanwhile are read again, locked, and the batch rated again on them. Returns the results and
+   * the buckets as the batch leaves them, for the lane to keep once the transaction commits.
+   */
+  async function chargeInTransaction(tx: Tx, lane: Lane, items: readonly Rateable[], nowMs: number): Promise<{ results: readonly UsageResult[]; buckets: ReadonlyMap<string, readonly RatingBucket[]> }> {
     const lineIds = new Set<string>();
-    // What each line's records can draw from: buckets of their kinds, and money where overage is rated.
-    const wanted = new Set<string>();
     const recordIds: string[] = [];
     for (const item of items) {
-      fromMs = Math.min(fromMs, item.record.startedAtMs);
-      toMs = Math.max(toMs, item.record.startedAtMs);
       lineIds.add(item.line.id);
-      wanted.add(bucketKey(item.line.id, item.record.type));
-      if (item.overage !== undefined) wanted.add(bucketKey(item.line.id, 'money'));
       recordIds.push(item.record.recordId);
     }
     const lineList = [...lineIds];
-    const keys = [...wanted];
-    let locked = false;
-    let rows = await store().loadBuckets(tx, lineList, keys, fromMs, toMs, locked);
+    let base = await currentBuckets(tx, lane, lineList, nowMs);
     const recorded = await store().findRecorded(tx, recordIds);
+    let locked = false;
     for (;;) {
-      const batch = rateBatch(items, bucketsOf(rows), recorded, nowMs);
+      // Rating lowers `remaining`; each round starts from the amounts as read (see `chargeTogether`).
+      for (const list of base.values()) for (const b of list) b.remaining = b.remainingBefore;
+      const batch = rateBatch(items, base, recorded, nowMs);
       const outcome = await store().write(tx, batch.writes);
       if (outcome.kind === 'changed') {
-        // Locked rows cannot change before the commit, so this happens once at most.
-        assert(!locked, 'a locked bucket changed in the same transaction');
+        // Locked rows cannot change before the commit, and SQLite's read is exact: this happens once at most.
+        assert(!locked, 'a bucket changed after it was read locked in the same transaction');
         locked = true;
-        rows = await store().loadBuckets(tx, lineList, keys, fromMs, toMs, locked);
+        base = bucketsOf(lineList, await store().loadBuckets(tx, lineList, database.dialect === 'postgres'));
         continue;
       }
       if (outcome.kind === 'duplicates') {
@@ -233,18 +267,14 @@ export function createUsageCharging(deps: UsageDeps) {
       }
       const crossings = findCrossings(batch.groups);
       if (crossings.length > 0) await recordThresholds(tx, crossings, nowMs);
-      return batch.results;
+      return { results: batch.results, buckets: base };
     }
   }
 
-  /** The rows' buckets per line, in draw order (fresh objects: rating lowers their amounts). */
-  function bucketsOf(rows: readonly RatingBucketRow[]): Map<string, RatingBucket[]> {
-    const byLine = new Map<string, RatingBucket[]>();
-    for (const row of rows) {
-      const list = byLine.get(row.line_id);
-      if (list === undefined) byLine.set(row.line_id, [toRatingBucket(row)]);
-      else list.push(toRatingBucket(row));
-    }
+  /** The rows' buckets per line of `lineIds` (none: an empty list), in draw order. */
+  function bucketsOf(lineIds: readonly string[], rows: readonly RatingBucketRow[]): Map<string, readonly RatingBucket[]> {
+    const byLine = new Map<string, RatingBucket[]>(lineIds.map((id) => [id, []]));
+    for (const row of rows) byLine.get(row.line_id)?.push(toRatingBucket(row));
     for (const list of byLine.values()) if (list.length > 1) list.sort(compareRatingBuckets);
     return byLine;
   }
@@ -277,7 +307,9 @@ export function createUsageCharging(deps: UsageDeps) {
    */
   const laneCount = database.dialect === 'postgres' ? LANES_POSTGRES : 1;
   const maxPerTransaction = MAX_RECORDS_PER_TRANSACTION[database.dialect];
-  const lanes: Lane[] = Array.from({ length: laneCount }, () => ({ queue: [], running: false }));
+  const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
+    queue: [], running: false, buckets: new Map(), changesFrom: undefined, changesReadAtMs: 0, prunedAtMs: 0,
+  }));
 
   /** The lane of a line, by the last of its id's random base32 characters. */
   function laneOf(lineId: string): Lane {
@@ -302,21 +334,36 @@ export function createUsageCharging(deps: UsageDeps) {
         size += next.items.length;
       }
       try {
-        await chargeTogether(taken);
+        await chargeTogether(lane, taken);
       } catch (error) {
         // One request's failure must not fail the others taken with it: each alone, once.
         if (taken.length === 1) taken[0]?.reject(error);
-        else for (const one of taken) await chargeTogether([one]).catch(one.reject);
+        else for (const one of taken) await chargeTogether(lane, [one]).catch(one.reject);
       }
     }
     lane.running = false;
   }
 
-  /** Charges the submissions in one transaction and answers each with its own records' results. */
-  async function chargeTogether(taken: readonly Submission[]): Promise<void> {
+  /**
+   * Charges the submissions in one transaction and answers each with its own records' results. The
+   * lane keeps the buckets as the transaction left them only once it committed; when it did not, or
+   * may not have, the lane forgets those lines' buckets.
+   */
+  async function chargeTogether(lane: Lane, taken: readonly Submission[]): Promise<void> {
     const merged = taken.length === 1 ? (taken[0] as Submission).items : taken.flatMap((one) => one.items);
     const nowMs = Math.max(...taken.map((one) => one.nowMs));
-    const rated = await inTransaction(database.db, (tx) => chargeInTransaction(tx, merged, nowMs));
+    let charged: Awaited<ReturnType<typeof chargeInTransaction>>;
+    try {
+      charged = await inTransaction(database.db, (tx) => chargeInTransaction(tx, lane, merged, nowMs));
+    } catch (error) {
+      for (const item of merged) lane.buckets.delete(item.line.id);
+      throw error;
+    }
+    for (const [lineId, list] of charged.buckets) {
+      for (const bucket of list) bucket.remainingBefore = bucket.remaining;
+      lane.buckets.set(lineId, list);
+    }
+    const rated = charged.results;
     let at = 0;
     for (const { items, resolve } of taken) {
       resolve(taken.length === 1 ? rated : rated.slice(at, at + items.length));

@@ -150,6 +150,29 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     await ledgerSound(line.lineId);
   });
 
+  it('charges on what a line holds now when its buckets change between its charges (top-up, another writer, refund)', async () => {
+    const { app } = get();
+    const { balances } = app.roamline.services;
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const jp = (quantity: number) => postUsage(app, [record(line, 'data', quantity, now(), { country: 'JP' })]);
+    // Charged once, the line's buckets are held in memory: none of them covers Japan.
+    expect((await jp(500))[0]).toMatchObject({ status: 'blocked', blockedUnits: 500 });
+    // A top-up is a bucket added: the next charge draws from it.
+    const topUp = await grantBucket(app, line.lineId, { kind: 'data', amount: 10_000, coverage: JAPAN, sourceId: `adj_${line.lineId}_jp` }, now());
+    expect((await jp(2_000))[0]).toMatchObject({ status: 'charged', draws: [expect.objectContaining({ bucketId: topUp, amount: 2_000 })] });
+    // Another writer takes most of what is left: the charge rated on 8,000 finds the debit refused and rates again.
+    expect(await inTransaction(db(), (tx) => balances.debit(tx, topUp, 7_000, { reason: 'usage', reference: 'another writer' }))).toMatchObject({ ok: true });
+    expect((await jp(2_000))[0]).toMatchObject({ status: 'partially_charged', allowanceUnits: 1_000, blockedUnits: 1_000 });
+    // A second top-up, refunded before it is used: nothing is drawn from it.
+    const refunded = await grantBucket(app, line.lineId, { kind: 'data', amount: 5_000, coverage: JAPAN, sourceId: `adj_${line.lineId}_refunded` }, now());
+    expect((await jp(1_000))[0]).toMatchObject({ status: 'charged', draws: [expect.objectContaining({ bucketId: refunded })] });
+    await inTransaction(db(), (tx) => balances.refundUnused(tx, { sourceId: `adj_${line.lineId}_refunded`, idempotencyKey: `refund:${line.lineId}` }));
+    expect((await jp(1_000))[0]).toMatchObject({ status: 'blocked', blockedUnits: 1_000 });
+    expect(await bucket(topUp)).toMatchObject({ remaining: 0, used: 10_000 });
+    expect(await bucket(refunded)).toMatchObject({ status: 'refunded', remaining: 0, used: 1_000, refunded: 4_000 });
+    await ledgerSound(line.lineId);
+  });
+
   it('charges data without waiting for the voice bucket of the line that another transaction holds', async () => {
     const { app, database } = get();
     const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
