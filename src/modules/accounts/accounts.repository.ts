@@ -161,12 +161,17 @@ export async function countCodesSince(db: Executor, column: 'destination' | 'ip'
   return { count: Number(row?.count ?? 0), oldestAtMs: row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest) };
 }
 
-/** Counts one wrong try; returns false when the code already had its last try. */
-export async function recordCodeAttempt(db: Executor, id: string, maxAttempts: number): Promise<boolean> {
+/**
+ * Counts one try: `counted`, or why it could not, `consumed` (another request used the code since
+ * it was read) or `exhausted` (the code already had its last try).
+ */
+export async function recordCodeAttempt(db: Executor, id: string, maxAttempts: number): Promise<'counted' | 'consumed' | 'exhausted'> {
   const result = await db.updateTable('one_time_code').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
     .where('id', '=', id).where('attempts', '<', maxAttempts).where('consumed_at', 'is', null)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (Number(result.numUpdatedRows) === 1) return 'counted';
+  const row = await db.selectFrom('one_time_code').select('consumed_at').where('id', '=', id).executeTakeFirst();
+  return row !== undefined && row.consumed_at !== null ? 'consumed' : 'exhausted';
 }
 
 /** Marks the code used; returns false when someone else used it first (single use). */

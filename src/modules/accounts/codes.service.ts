@@ -109,7 +109,10 @@ export function createCodesService(deps: AccountsDeps) {
   async function check(db: Executor, latest: OneTimeCodeRow | undefined, code: string): Promise<OneTimeCodeRow> {
     if (latest === undefined || latest.consumed_at !== null) throw accountsErrors.codeInvalid();
     if (latest.expires_at <= clock.nowMs()) throw accountsErrors.codeExpired();
-    if (!(await recordCodeAttempt(db, latest.id, CODE_MAX_ATTEMPTS))) throw accountsErrors.codeAttemptsExceeded();
+    const attempt = await recordCodeAttempt(db, latest.id, CODE_MAX_ATTEMPTS);
+    // A code another request used meanwhile is as invalid as one used before.
+    if (attempt === 'consumed') throw accountsErrors.codeInvalid();
+    if (attempt === 'exhausted') throw accountsErrors.codeAttemptsExceeded();
     const matches = /^\d{6}$/.test(code) && constantTimeEqual(latest.code_hash, codeHash(config.secretKey, latest.id, code));
     if (!matches || latest.customer_id === null) {
       throw latest.attempts + 1 >= CODE_MAX_ATTEMPTS ? accountsErrors.codeAttemptsExceeded() : accountsErrors.codeInvalid();
