@@ -219,18 +219,26 @@ export function createUsageCharging(deps: UsageDeps) {
       await store().pruneChanges(tx, CHANGES_KEPT_MS);
       lane.prunedAtMs = nowMs;
     }
-    const missing = lineIds.filter((id) => !lane.buckets.has(id));
+    let missing = lineIds.filter((id) => !lane.buckets.has(id));
+    if (lane.buckets.size + missing.length > linesPerLane) {
+      // Full: start again with this batch's lines only.
+      lane.buckets.clear();
+      missing = [...lineIds];
+    }
     if (missing.length > 0) {
-      if (lane.buckets.size + missing.length > CACHE_ENTRIES / lanes.length) lane.buckets.clear();
       for (const [lineId, list] of bucketsOf(missing, await store().loadBuckets(tx, missing, false))) lane.buckets.set(lineId, list);
     }
-    return new Map(lineIds.map((id) => [id, lane.buckets.get(id) ?? []]));
+    return new Map(lineIds.map((id) => {
+      const list = lane.buckets.get(id);
+      assert(list !== undefined, `the buckets of line ${id} are held`);
+      return [id, list];
+    }));
   }
 
   /**
    * Rates and writes the batch in one transaction: the lane's buckets of the batch's lines (read
-   * when it does not hold them) and one read of the record ids already stored, rating in memory on
-   * copies, then a few multi-row writes that keep nothing unless the buckets drawn from still hold
+   * when it does not hold them) and one read of the record ids already stored, rating in memory,
+   * then a few multi-row writes that keep nothing unless the buckets drawn from still hold
    * what they were rated on (see `UsageStore`). A twin that a concurrent batch stored meanwhile is
    * answered `duplicate` and the rest rated again on the same amounts; buckets that changed
    * meanwhile are read again, locked, and the batch rated again on them. Returns the results and
@@ -307,6 +315,7 @@ export function createUsageCharging(deps: UsageDeps) {
    */
   const laneCount = database.dialect === 'postgres' ? LANES_POSTGRES : 1;
   const maxPerTransaction = MAX_RECORDS_PER_TRANSACTION[database.dialect];
+  const linesPerLane = Math.max(1, Math.floor((deps.cachedLines ?? CACHE_ENTRIES) / laneCount));
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
     queue: [], running: false, buckets: new Map(), changesFrom: undefined, changesReadAtMs: 0, prunedAtMs: 0,
   }));

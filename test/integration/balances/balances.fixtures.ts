@@ -37,12 +37,12 @@ function msisdnOf(lineId: string): string {
   return `+1${lineId.slice('lin_'.length)}`;
 }
 
-export function createHarness(database: Database, clock = new ManualClock(START_MS)): BalancesHarness {
+export function createHarness(database: Database, clock = new ManualClock(START_MS), options: { cachedLines?: number } = {}): BalancesHarness {
   const ids = createIdFactory(clock);
   const balances = createBalancesService({ database, clock, ids });
   const lineOf = (lineId: string): UsageLineRef => ({ id: lineId, customerId: 'cus_harness', msisdn: msisdnOf(lineId), iccid: `iccid:${lineId}` });
   const usage = createUsageService({
-    database, clock, ids,
+    database, clock, ids, ...options,
     lines: {
       findLinesForUsage: async (_db, refs) => refs.msisdns.filter((m) => m.startsWith('+1')).map((m) => lineOf(`lin_${m.slice(2)}`)),
       listPeriodsForUsage: async (_db, lineIds) => lineIds.map((lineId) => ({ lineId, planCode: HARNESS_PLAN, startsAtMs: 0, endsAtMs: 8_000_000_000_000 })),

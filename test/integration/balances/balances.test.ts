@@ -317,4 +317,23 @@ describeEachStore('balances', { migrations: balancesTestMigrations }, ({ getDb }
     await db.insertInto('usage_record').values(row(`${legacy}-old`, legacy, 10, 10, 'ltx_legacy')).execute();
     expect(await db.selectFrom('ledger_entry').select('id').where('line_id', '=', legacy).execute()).toEqual([]);
   });
+
+  it('charges every line of a batch when the lines it holds in memory overflow (the held ones are read again, not dropped)', async () => {
+    // Room for 4 lines (1 a lane on PostgreSQL): 12 lines in one batch overflow it on both stores.
+    const small = createHarness(getDb(), h.clock, { cachedLines: 4 });
+    const lines = Array.from({ length: 12 }, () => small.newLineId());
+    for (const line of lines) await small.tx((tx) => small.balances.grant(tx, dataGrant(line, START_MS, { amount: 1000 })));
+    const charge = (batch: readonly string[], label: string) => small.usage.chargeRecords(batch.map((line) => ({
+      recordId: `${line}-${label}`, msisdn: small.msisdnOf(line), type: 'data' as const, quantity: 100, country: 'FR', startedAtMs: START_MS,
+    })));
+    // One at a time: the last lines charged are held.
+    for (const line of lines) expect((await charge([line], 'alone'))[0]).toMatchObject({ status: 'charged', allowanceUnits: 100 });
+    for (const round of ['together', 'again']) {
+      expect((await charge(lines, round)).map((r) => [r.status, r.allowanceUnits])).toEqual(lines.map(() => ['charged', 100]));
+    }
+    const remaining = await getDb().db.selectFrom('bucket').innerJoin('bucket_balance', 'bucket_balance.bucket_id', 'bucket.id')
+      .select(['bucket.line_id', 'bucket_balance.remaining']).where('bucket.line_id', 'in', lines).execute();
+    expect(remaining.map((r) => [r.line_id, Number(r.remaining)]).sort()).toEqual(lines.map((line) => [line, 700]).sort());
+    for (const line of lines) await expectLedgerSound(line);
+  });
 });
