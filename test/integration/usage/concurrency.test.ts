@@ -150,7 +150,7 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     await ledgerSound(line.lineId);
   });
 
-  it('charges on what a line holds now when its buckets change between its charges (top-up, another writer, refund)', async () => {
+  it('charges on what a line holds now when its buckets change between its charges (top-up, another writer, refund, a bucket brought forward)', async () => {
     const { app } = get();
     const { balances } = app.roamline.services;
     const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
@@ -168,6 +168,11 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     expect((await jp(1_000))[0]).toMatchObject({ status: 'charged', draws: [expect.objectContaining({ bucketId: refunded })] });
     await inTransaction(db(), (tx) => balances.refundUnused(tx, { sourceId: `adj_${line.lineId}_refunded`, idempotencyKey: `refund:${line.lineId}` }));
     expect((await jp(1_000))[0]).toMatchObject({ status: 'blocked', blockedUnits: 1_000 });
+    // Staff bring forward a bucket not valid yet (a bucket usable otherwise than before): the next charge draws from it.
+    const later = await grantBucket(app, line.lineId, { kind: 'data', amount: 3_000, coverage: JAPAN, sourceId: `adj_${line.lineId}_later` }, now() + DAY);
+    expect((await jp(1_000))[0]).toMatchObject({ status: 'blocked', blockedUnits: 1_000 });
+    await db().updateTable('bucket').set({ valid_from: now() - MINUTE }).where('id', '=', later).execute();
+    expect((await jp(1_000))[0]).toMatchObject({ status: 'charged', draws: [expect.objectContaining({ bucketId: later, amount: 1_000 })] });
     expect(await bucket(topUp)).toMatchObject({ remaining: 0, used: 10_000 });
     expect(await bucket(refunded)).toMatchObject({ status: 'refunded', remaining: 0, used: 1_000, refunded: 4_000 });
     await ledgerSound(line.lineId);
