@@ -219,11 +219,11 @@ export function createUsageCharging(deps: UsageDeps) {
       await store().pruneChanges(tx, CHANGES_KEPT_MS);
       lane.prunedAtMs = nowMs;
     }
-    let missing = lineIds.filter((id) => !lane.buckets.has(id));
+    let missing: readonly string[] = lineIds.filter((id) => !lane.buckets.has(id));
     if (lane.buckets.size + missing.length > linesPerLane) {
       // Full: start again with this batch's lines only.
       lane.buckets.clear();
-      missing = [...lineIds];
+      missing = lineIds;
     }
     if (missing.length > 0) {
       for (const [lineId, list] of bucketsOf(missing, await store().loadBuckets(tx, missing, false))) lane.buckets.set(lineId, list);

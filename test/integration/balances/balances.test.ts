@@ -4,6 +4,7 @@ import { DAY_MS, HOUR_MS } from '../../../src/platform/clock.js';
 import { DomainError, NotFoundError } from '../../../src/platform/errors.js';
 import { GB_BYTES } from '../../../src/platform/money.js';
 import { EXPIRE_JOB, checkLedgerInvariants, expireJobDedupeKey } from '../../../src/modules/balances/index.js';
+import { selectBuckets } from '../../../src/modules/balances/balances.repository.js';
 import { describeEachStore } from '../../support/stores.js';
 import { START_MS, balancesTestMigrations, createHarness, dataGrant, type BalancesHarness } from './balances.fixtures.js';
 
@@ -331,8 +332,7 @@ describeEachStore('balances', { migrations: balancesTestMigrations }, ({ getDb }
     for (const round of ['together', 'again']) {
       expect((await charge(lines, round)).map((r) => [r.status, r.allowanceUnits])).toEqual(lines.map(() => ['charged', 100]));
     }
-    const remaining = await getDb().db.selectFrom('bucket').innerJoin('bucket_balance', 'bucket_balance.bucket_id', 'bucket.id')
-      .select(['bucket.line_id', 'bucket_balance.remaining']).where('bucket.line_id', 'in', lines).execute();
+    const remaining = await selectBuckets(getDb().db).where('line_id', 'in', lines).execute();
     expect(remaining.map((r) => [r.line_id, Number(r.remaining)]).sort()).toEqual(lines.map((line) => [line, 700]).sort());
     for (const line of lines) await expectLedgerSound(line);
   });
