@@ -135,8 +135,13 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await phone.context.close();
   });
 
-  it('shows what is left and the usage per day after the network reports usage', async () => {
-    const phone = await openPhone(portal);
+  it('shows what is left and the usage per day of the traveller\'s own time zone after the network reports usage', async () => {
+    // A phone whose local date is not the UTC date right now: 14 hours ahead, or 11 behind (no zone
+    // is both just before and just after midnight UTC: the test lets that minute pass).
+    const toMidnightMs = 86_400_000 - (Date.now() % 86_400_000);
+    if (toMidnightMs < 60_000) await new Promise((resolve) => setTimeout(resolve, toMidnightMs + 1000));
+    const timeZone = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+    const phone = await openPhone(portal, 'en-US', timeZone);
     const { page } = phone;
     const { email } = await provisionCustomer(portal);
     await signInViaApi(page, email);
@@ -148,10 +153,17 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
       { msisdn: line.msisdn, type: 'data', quantity: 300 * 1024 ** 2, country: 'JP', startedAt },
       { msisdn: line.msisdn, type: 'data', quantity: 212 * 1024 ** 2, country: 'JP', startedAt },
     ]);
+    const chartAsked = page.waitForRequest((request) => request.url().includes(`/lines/${lineId}/usage`));
     await page.goto(`/lines/${lineId}`);
+    expect(new URL((await chartAsked).url()).searchParams.get('tz')).toBe(timeZone);
     await page.locator('.chart-canvas canvas').waitFor();
     await expect(page.getByRole('meter', { name: 'Data' }).getAttribute('aria-valuetext')).resolves.toBe('4.5 GB left of 5 GB');
-    await expect(page.locator('.chart table').innerText()).resolves.toContain('512 MB');
+    // One day with usage, under its local date (which is not the UTC one).
+    const localDate = new Date(startedAt).toLocaleDateString('en', { timeZone });
+    expect(localDate).not.toBe(new Date(startedAt).toLocaleDateString('en', { timeZone: 'UTC' }));
+    const rows = await page.locator('.chart table tbody tr').allInnerTexts();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(new RegExp(`^${localDate.replaceAll('/', '\\/')}\\s+512 MB`));
     await screenshot(page, 'line-usage-en');
     expectNoPageErrors(phone);
     await phone.context.close();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_QUANTITY, MAX_RECORDS_PER_REQUEST, REJECTION_REASONS, USAGE_KINDS, USAGE_STATUSES, type UsageRecordInput, type UsageResult } from './balances.usage.js';
 import { USAGE_GRANULARITIES, type UsageChart } from './balances.usage.chart.js';
+import { canonicalTimeZone } from '../../platform/time-zone.js';
 
 /** One usage record as the network sends it (JSON body or a CSV row). */
 export const UsageRecordWire = z.object({
@@ -82,13 +83,17 @@ export const UsageChartParams = z.object({ id: z.string().regex(/^lin_[0-9A-Z]{2
 export const UsageChartQuery = z.object({
   from: z.iso.datetime({ offset: true }).optional().describe('Default: a day (hour) or 30 days (day) before `to`'),
   to: z.iso.datetime({ offset: true }).optional().describe('Default: now'),
-  granularity: z.enum(USAGE_GRANULARITIES).default('day').describe('UTC hours (at most 168 points) or UTC days (at most 92)'),
+  granularity: z.enum(USAGE_GRANULARITIES).default('day').describe('Hours (at most 168 points) or days (at most 92) of `tz`'),
+  tz: z.string().max(64).optional()
+    .refine((zone) => zone === undefined || canonicalTimeZone(zone) !== undefined, 'must be an IANA time zone, such as Asia/Shanghai')
+    .describe('The IANA time zone whose hours and days the points are, e.g. the traveller\'s own (default UTC)'),
 }).strict();
 
 const Totals = z.object({ served: z.number().int(), blocked: z.number().int() });
 export const UsageChartView = z.object({
   lineId: z.string(),
   granularity: z.enum(USAGE_GRANULARITIES),
+  timeZone: z.string(),
   from: z.string(),
   to: z.string(),
   points: z.array(z.object({
@@ -102,7 +107,7 @@ export const UsageChartView = z.object({
 
 export function toUsageChartView(chart: UsageChart): z.infer<typeof UsageChartView> {
   return {
-    lineId: chart.lineId, granularity: chart.granularity,
+    lineId: chart.lineId, granularity: chart.granularity, timeZone: chart.timeZone,
     from: new Date(chart.fromMs).toISOString(), to: new Date(chart.toMs).toISOString(),
     points: chart.points.map((p) => ({ start: new Date(p.startMs).toISOString(), data: p.data, voice: p.voice, sms: p.sms, charges: [...p.charges] })),
   };

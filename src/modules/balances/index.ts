@@ -44,7 +44,8 @@
  *   stored. Thresholds: when a line's data or voice (or money, per currency) buckets usable now
  *   cross 80 % or 100 % used, one SMS in the customer's language per bucket and threshold
  *   (`usage_threshold` rows, job `balances.threshold_notice`).
- * - `usageChart(customerId, lineId, {fromMs, toMs, granularity})`: totals per UTC hour or day;
+ * - `usageChart(customerId, lineId, {fromMs, toMs, granularity, timeZone})`: totals per local hour
+ *   or local day of an IANA zone (a day is 23 or 25 hours when the clocks change);
  *   `usage.range_invalid` (400) for an empty or too long range, `request.not_found` for another's line.
  */
 import { createBalancesService } from './balances.service.js';

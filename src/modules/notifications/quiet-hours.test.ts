@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../platform/clock.js';
-import {
-  COUNTRY_TIME_ZONES, DEFAULT_QUIET_WINDOW, instantOfLocalTime, isQuietAt, quietHoursReleaseMs, recipientTimeZones,
-} from './quiet-hours.js';
+import { instantOfLocalTime } from '../../platform/time-zone.js';
+import { COUNTRY_TIME_ZONES, DEFAULT_QUIET_WINDOW, isQuietAt, quietHoursReleaseMs, recipientTimeZones } from './quiet-hours.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const at = (text: string): number => Date.parse(text);

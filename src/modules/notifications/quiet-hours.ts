@@ -1,7 +1,8 @@
+import { instantOfLocalTime, isKnownTimeZone, localTimeAt } from '../../platform/time-zone.js';
+
 /**
  * SMS quiet hours: a message that can wait is not sent during the recipient's night. Pure
- * functions of an instant; local time comes from `Intl.DateTimeFormat` with the IANA time zone, so
- * daylight-saving changes are the runtime's tz database's business, not arithmetic of ours.
+ * functions of an instant; local time comes from `platform/time-zone`.
  */
 export interface QuietWindow {
   /** Minutes after local midnight when quiet starts (21:00 = 1260) and ends (08:00 = 480); may wrap midnight. */
@@ -45,75 +46,11 @@ export const COUNTRY_TIME_ZONES: Readonly<Record<string, readonly string[]>> = {
   NZ: ['Pacific/Auckland'],
 };
 
-/** True when `timeZone` is an IANA zone this runtime knows. */
-export function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-interface LocalTime {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly minuteOfDay: number;
-  /** Local wall time minus UTC, in milliseconds, at that instant. */
-  readonly offsetMs: number;
-}
-
-export function localTimeAt(atMs: number, timeZone: string): LocalTime {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(atMs)) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-  const wallMs = Date.UTC(year, month - 1, day, hour, minute, second);
-  const offsetMs = wallMs - (atMs - (((atMs % 1000) + 1000) % 1000));
-  return { year, month, day, minuteOfDay: hour * 60 + minute, offsetMs };
-}
-
 export function isQuietAt(atMs: number, timeZone: string, window: QuietWindow): boolean {
   const { minuteOfDay } = localTimeAt(atMs, timeZone);
   return window.startMinute > window.endMinute
     ? minuteOfDay >= window.startMinute || minuteOfDay < window.endMinute
     : minuteOfDay >= window.startMinute && minuteOfDay < window.endMinute;
-}
-
-/**
- * The instant when the wall clock of `timeZone` shows `minuteOfDay` on that local date. When a
- * daylight-saving jump skips that time, that time shifted forward by the jump; when the time
- * happens twice, the first of the two.
- */
-export function instantOfLocalTime(year: number, month: number, day: number, minuteOfDay: number, timeZone: string): number {
-  const wallMs = Date.UTC(year, month - 1, day, 0, minuteOfDay);
-  // The offset changes at most once a day: two corrections find the instant, or show a gap.
-  const before = wallMs - localTimeAt(wallMs - 86_400_000 / 2, timeZone).offsetMs;
-  const after = wallMs - localTimeAt(wallMs + 86_400_000 / 2, timeZone).offsetMs;
-  const shows = (atMs: number): boolean => {
-    const local = localTimeAt(atMs, timeZone);
-    return local.day === day && local.minuteOfDay === minuteOfDay;
-  };
-  const candidates = [before, after].filter(shows).sort((a, b) => a - b);
-  if (candidates[0] !== undefined) return candidates[0];
-  // A gap: the wall time does not exist that day. Like Temporal's 'compatible' disambiguation, take
-  // the time shifted forward by the length of the jump (02:30 on a 02:00->03:00 day is 03:30).
-  return Math.max(before, after);
 }
 
 /** The next instant at or after `atMs` when quiet hours end in `timeZone`. */

@@ -142,10 +142,11 @@ export interface PhonePage {
   readonly errors: string[];
 }
 
-/** A fresh context (no cookies, no storage) with a phone-sized viewport in `locale`. */
-export async function openPhone(portal: Portal, locale = 'en-US'): Promise<PhonePage> {
+/** A fresh context (no cookies, no storage) with a phone-sized viewport in `locale` (and `timezoneId`, else the machine's). */
+export async function openPhone(portal: Portal, locale = 'en-US', timezoneId?: string): Promise<PhonePage> {
   const context = await portal.browser.newContext({
     baseURL: portal.baseUrl, viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale,
+    ...(timezoneId === undefined ? {} : { timezoneId }),
   });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();

@@ -131,6 +131,38 @@ describeEachStoreApp('usage rating', (get) => {
     expectProblem(await line.client.get(`/api/v1/lines/${line.lineId}/usage?from=${to}&to=${from}`), 400, 'usage.range_invalid');
   });
 
+  it('answers per local day or hour of the time zone asked for (a Shanghai day starts at 16:00 UTC, a Kolkata hour at half past)', async () => {
+    const { app } = get();
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const DAY = 86_400_000;
+    // 15:00 UTC (23:00 in Shanghai) of the first UTC day after the purchase, and 17:01 UTC (01:01 the next day in Shanghai).
+    const day = Math.floor(now() / DAY) * DAY + DAY;
+    const evening = day + 15 * 60 * MINUTE;
+    const night = day + 17 * 60 * MINUTE + MINUTE;
+    get().clock.set(night + 10 * MINUTE);
+    await postUsage(app, [record(line, 'data', 1000, evening), record(line, 'data', 500, night)]);
+    const range = `from=${new Date(evening - 60 * MINUTE).toISOString()}&to=${new Date(night + 60 * MINUTE).toISOString()}`;
+    type Chart = { timeZone: string; points: Array<{ start: string; data: { served: number } }> };
+    const chart = async (query: string): Promise<Chart> => {
+      const response = await line.client.get(`/api/v1/lines/${line.lineId}/usage?${query}`);
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json() as Chart;
+    };
+    const points = (c: Chart) => c.points.map((p) => [p.start, p.data.served]);
+
+    const utc = await chart(`granularity=day&${range}`);
+    expect([utc.timeZone, points(utc)]).toEqual(['UTC', [[new Date(day).toISOString(), 1500]]]);
+    const shanghai = await chart(`granularity=day&tz=asia/shanghai&${range}`);
+    expect(shanghai.timeZone).toBe('Asia/Shanghai');
+    expect(points(shanghai)).toEqual([[new Date(day - 8 * 60 * MINUTE).toISOString(), 1000], [new Date(day + 16 * 60 * MINUTE).toISOString(), 500]]);
+    const kolkata = await chart(`granularity=hour&tz=Asia/Kolkata&from=${new Date(evening).toISOString()}&to=${new Date(night).toISOString()}`);
+    expect(points(kolkata).filter(([, served]) => served !== 0)).toEqual([
+      [new Date(evening - 30 * MINUTE).toISOString(), 1000], [new Date(night - MINUTE - 30 * MINUTE).toISOString(), 500],
+    ]);
+    expect(kolkata.points).toHaveLength(3);
+    expectProblem(await line.client.get(`/api/v1/lines/${line.lineId}/usage?tz=Mars/Olympus`), 400, 'request.invalid');
+  });
+
   it('takes records only with the network key, at most 1,000 at a time, each well formed', async () => {
     const { app } = get();
     const post = (payload: unknown, key?: string) => app.inject({

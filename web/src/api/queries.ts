@@ -63,10 +63,16 @@ export function useLine(id: string | null) {
   });
 }
 
+/** The browser's IANA time zone (UTC when it does not say). */
+function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
 export function useUsage(id: string) {
   return useQuery({
     queryKey: keys.usage(id),
-    queryFn: () => api<UsageChartView>('GET', `/lines/${encodeURIComponent(id)}/usage?granularity=day`),
+    // Days as the traveller lives them: midnight to midnight where the browser is.
+    queryFn: () => api<UsageChartView>('GET', `/lines/${encodeURIComponent(id)}/usage?granularity=day&tz=${encodeURIComponent(browserTimeZone())}`),
     staleTime: 60_000,
   });
 }

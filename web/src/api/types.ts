@@ -154,6 +154,8 @@ interface UsageTotals {
 export interface UsageChartView {
   readonly lineId: string;
   readonly granularity: 'hour' | 'day';
+  /** The IANA zone whose days the points are (the browser's own, as asked). */
+  readonly timeZone: string;
   readonly from: string;
   readonly to: string;
   readonly points: ReadonlyArray<{

@@ -25,7 +25,7 @@ export default function UsageChart({ chart }: { chart: UsageChartView }) {
   useEffect(() => {
     const element = container.current;
     if (element === null || !used) return;
-    const dayFormat = new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric', timeZone: 'UTC' });
+    const dayFormat = new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric', timeZone: chart.timeZone });
     const widthOf = (): number => Math.max(200, Math.floor(element.getBoundingClientRect().width || element.parentElement?.clientWidth || 300));
     const plot = new uPlot({
       width: widthOf(),
@@ -67,7 +67,7 @@ export default function UsageChart({ chart }: { chart: UsageChartView }) {
           <tbody>
             {rows.map((p) => (
               <tr key={p.start}>
-                <th scope="row">{new Date(p.start).toLocaleDateString(locale, { timeZone: 'UTC' })}</th>
+                <th scope="row">{new Date(p.start).toLocaleDateString(locale, { timeZone: chart.timeZone })}</th>
                 {KINDS.map((k) => <td key={k}>{amount(k, p[k].served)}</td>)}
               </tr>
             ))}
