@@ -165,6 +165,21 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(new RegExp(`^${localDate.replaceAll('/', '\\/')}\\s+512 MB`));
     await screenshot(page, 'line-usage-en');
+
+    // The last 24 hours: one hour with usage, under its local date and hour (as the page itself writes them).
+    const hoursAsked = page.waitForRequest((request) => request.url().includes(`/lines/${lineId}/usage`));
+    await page.getByRole('button', { name: 'Last 24 hours' }).click();
+    const hoursUrl = new URL((await hoursAsked).url());
+    expect([hoursUrl.searchParams.get('granularity'), hoursUrl.searchParams.get('tz')]).toEqual(['hour', timeZone]);
+    await page.locator('.chart table th', { hasText: 'Hour' }).waitFor({ state: 'attached' });
+    const hourStart = new Date(Math.floor(Date.parse(startedAt) / 3_600_000) * 3_600_000).toISOString();
+    const localHour = await page.evaluate<string, { at: string; zone: string }>(({ at, zone }) => new Intl.DateTimeFormat('en', {
+      month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: zone,
+    }).format(new Date(at)), { at: hourStart, zone: timeZone });
+    await expect(page.locator('.chart table tbody tr').allInnerTexts()).resolves.toEqual([expect.stringMatching(/512 MB/)]);
+    await expect(page.locator('.chart table tbody th').innerText()).resolves.toBe(localHour);
+    await page.locator('.chart-canvas canvas').waitFor();
+    await screenshot(page, 'line-usage-hours-en');
     expectNoPageErrors(phone);
     await phone.context.close();
   });

@@ -1,7 +1,7 @@
 import { queryOptions, useQuery, type QueryClient } from '@tanstack/react-query';
 import { api, isApiError } from './client';
 import type {
-  AutoRenewView, LineDetail, LineSummary, Me, OrderDetailView, OrderView, OutboxMessage, PaymentMethodView, PlanView, SessionView, UsageChartView, ZoneView,
+  AutoRenewView, LineDetail, LineSummary, Me, OrderDetailView, OrderView, OutboxMessage, PaymentMethodView, PlanView, SessionView, UsageChartView, UsageGranularity, ZoneView,
 } from './types';
 
 /** Query keys and fetchers, one place, so that mutations invalidate exactly what they change. */
@@ -11,7 +11,7 @@ export const keys = {
   paymentMethods: ['payment-methods'] as const,
   lines: ['lines'] as const,
   line: (id: string) => ['lines', id] as const,
-  usage: (id: string) => ['lines', id, 'usage'] as const,
+  usage: (id: string, granularity: UsageGranularity) => ['lines', id, 'usage', granularity] as const,
   autoRenew: (id: string) => ['lines', id, 'auto-renew'] as const,
   plans: (filters: PlanFilters) => ['plans', filters] as const,
   plan: (code: string) => ['plan', code] as const,
@@ -68,11 +68,11 @@ function browserTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-export function useUsage(id: string) {
+/** The last 30 days, or the last 24 hours, as the traveller lives them: midnight to midnight where the browser is. */
+export function useUsage(id: string, granularity: UsageGranularity) {
   return useQuery({
-    queryKey: keys.usage(id),
-    // Days as the traveller lives them: midnight to midnight where the browser is.
-    queryFn: () => api<UsageChartView>('GET', `/lines/${encodeURIComponent(id)}/usage?granularity=day&tz=${encodeURIComponent(browserTimeZone())}`),
+    queryKey: keys.usage(id, granularity),
+    queryFn: () => api<UsageChartView>('GET', `/lines/${encodeURIComponent(id)}/usage?granularity=${granularity}&tz=${encodeURIComponent(browserTimeZone())}`),
     staleTime: 60_000,
   });
 }

@@ -151,9 +151,11 @@ interface UsageTotals {
 }
 
 /** `GET /lines/{id}/usage`: usage per UTC hour or day (bytes, seconds, messages). */
+export type UsageGranularity = 'hour' | 'day';
+
 export interface UsageChartView {
   readonly lineId: string;
-  readonly granularity: 'hour' | 'day';
+  readonly granularity: UsageGranularity;
   /** The IANA zone whose days the points are (the browser's own, as asked). */
   readonly timeZone: string;
   readonly from: string;

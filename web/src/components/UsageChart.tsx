@@ -13,7 +13,14 @@ export function seriesOf(chart: UsageChartView, kind: Kind): [number[], number[]
   return [chart.points.map((p) => Date.parse(p.start) / 1000), chart.points.map((p) => p[kind].served)];
 }
 
-/** Usage per day as bars (uPlot, loaded only with this page), with the figures as a table for screen readers. */
+/** How a point's start is written: its local date, or its local hour, in the chart's time zone. */
+function pointFormat(chart: UsageChartView, locale: string, short: boolean): Intl.DateTimeFormat {
+  const { timeZone } = chart;
+  if (chart.granularity === 'day') return new Intl.DateTimeFormat(locale, short ? { month: 'numeric', day: 'numeric', timeZone } : { year: 'numeric', month: 'numeric', day: 'numeric', timeZone });
+  return new Intl.DateTimeFormat(locale, short ? { hour: 'numeric', timeZone } : { month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone });
+}
+
+/** Usage per day or hour as bars (uPlot, loaded only with this page), with the figures as a table for screen readers. */
 export default function UsageChart({ chart }: { chart: UsageChartView }) {
   const { t, locale, amount } = useLocale();
   const [kind, setKind] = useState<Kind>('data');
@@ -25,7 +32,7 @@ export default function UsageChart({ chart }: { chart: UsageChartView }) {
   useEffect(() => {
     const element = container.current;
     if (element === null || !used) return;
-    const dayFormat = new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric', timeZone: chart.timeZone });
+    const axisFormat = pointFormat(chart, locale, true);
     const widthOf = (): number => Math.max(200, Math.floor(element.getBoundingClientRect().width || element.parentElement?.clientWidth || 300));
     const plot = new uPlot({
       width: widthOf(),
@@ -34,15 +41,16 @@ export default function UsageChart({ chart }: { chart: UsageChartView }) {
       cursor: { show: false },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, 1)] } },
       axes: [
-        { values: (_u, splits) => splits.map((s) => dayFormat.format(new Date(s * 1000))), stroke: '#3b4a63', grid: { show: false } },
+        { values: (_u, splits) => splits.map((s) => axisFormat.format(new Date(s * 1000))), stroke: '#3b4a63', grid: { show: false } },
         { values: (_u, splits) => splits.map(axisValue), size: 64, stroke: '#3b4a63', grid: { stroke: '#e2e8f0' } },
       ],
       series: [{}, { label: t(`lines.kind.${kind}`), fill: 'rgba(11, 79, 138, 0.55)', stroke: '#0b4f8a', width: 1, paths: uPlot.paths.bars?.({ size: [0.7, 24] }) }],
     }, [starts, values], element);
-    // Half a day of room on each side, so that the first and last bars show whole.
+    // Half a slot of room on each side, so that the first and last bars show whole.
+    const half = chart.granularity === 'day' ? 43_200 : 1800;
     const first = starts[0];
     const last = starts.at(-1);
-    if (first !== undefined && last !== undefined) plot.setScale('x', { min: first - 43_200, max: last + 43_200 });
+    if (first !== undefined && last !== undefined) plot.setScale('x', { min: first - half, max: last + half });
     const observer = new ResizeObserver(() => plot.setSize({ width: widthOf(), height: 200 }));
     observer.observe(element);
     return () => {
@@ -52,6 +60,7 @@ export default function UsageChart({ chart }: { chart: UsageChartView }) {
   }, [chart, kind, locale, used]);
 
   const rows = chart.points.filter((p) => p.data.served + p.voice.served + p.sms.served > 0);
+  const rowFormat = pointFormat(chart, locale, false);
   return (
     <div className="chart">
       <div className="segmented three" role="group" aria-label={t('lines.usageKind')}>
@@ -63,11 +72,11 @@ export default function UsageChart({ chart }: { chart: UsageChartView }) {
         <div className="visually-hidden">
         <table>
           <caption>{t('lines.usageTitle')}</caption>
-          <thead><tr><th scope="col">{t('lines.day')}</th>{KINDS.map((k) => <th key={k} scope="col">{t(`lines.kind.${k}`)}</th>)}</tr></thead>
+          <thead><tr><th scope="col">{t(chart.granularity === 'day' ? 'lines.day' : 'lines.hour')}</th>{KINDS.map((k) => <th key={k} scope="col">{t(`lines.kind.${k}`)}</th>)}</tr></thead>
           <tbody>
             {rows.map((p) => (
               <tr key={p.start}>
-                <th scope="row">{new Date(p.start).toLocaleDateString(locale, { timeZone: chart.timeZone })}</th>
+                <th scope="row">{rowFormat.format(new Date(p.start))}</th>
                 {KINDS.map((k) => <td key={k}>{amount(k, p[k].served)}</td>)}
               </tr>
             ))}

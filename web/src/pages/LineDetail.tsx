@@ -1,7 +1,7 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAutoRenew, useLine, usePlan, useUsage } from '../api/queries';
-import type { LineDetail as Line } from '../api/types';
+import type { LineDetail as Line, UsageGranularity } from '../api/types';
 import { AutoRenewPanel } from '../components/AutoRenewPanel';
 import { AllowanceBars, ExpiryWarning, RenewLink, StatusBadge } from '../components/LineCard';
 import { Loading, QueryState } from '../components/Status';
@@ -11,12 +11,24 @@ import { useLocale } from '../lib/locale';
 const UsageChart = lazy(() => import('../components/UsageChart'));
 const EsimInstall = lazy(() => import('../components/EsimInstall'));
 
+const GRANULARITIES: readonly UsageGranularity[] = ['day', 'hour'];
+
+/** Usage per day of the last 30 days, or per hour of the last 24 hours. */
 function Usage({ lineId }: { lineId: string }) {
-  const usage = useUsage(lineId);
+  const { t } = useLocale();
+  const [granularity, setGranularity] = useState<UsageGranularity>('day');
+  const usage = useUsage(lineId, granularity);
   return (
-    <QueryState isPending={usage.isPending} error={usage.error}>
-      {() => (usage.data === undefined ? null : <Suspense fallback={<Loading />}><UsageChart chart={usage.data} /></Suspense>)}
-    </QueryState>
+    <>
+      <div className="segmented" role="group" aria-label={t('lines.usageRange')}>
+        {GRANULARITIES.map((g) => (
+          <button key={g} type="button" aria-pressed={granularity === g} onClick={() => setGranularity(g)}>{t(`lines.usageLast.${g}`)}</button>
+        ))}
+      </div>
+      <QueryState isPending={usage.isPending} error={usage.error}>
+        {() => (usage.data === undefined ? null : <Suspense fallback={<Loading />}><UsageChart chart={usage.data} /></Suspense>)}
+      </QueryState>
+    </>
   );
 }
 
