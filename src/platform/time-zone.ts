@@ -4,6 +4,18 @@
  * arithmetic of ours.
  */
 
+/**
+ * The canonical name of an IANA zone (`asia/shanghai` is `Asia/Shanghai`), or undefined when this
+ * runtime does not know it. Zones named by a client are canonical before anything caches them.
+ */
+export function canonicalTimeZone(timeZone: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when `timeZone` is an IANA zone this runtime knows. */
 export function isKnownTimeZone(timeZone: string): boolean {
   return canonicalTimeZone(timeZone) !== undefined;
@@ -71,17 +83,4 @@ export function instantOfLocalTime(year: number, month: number, day: number, min
   // A gap: the wall time does not exist that day. Like Temporal's 'compatible' disambiguation, take
   // the time shifted forward by the length of the jump (02:30 on a 02:00->03:00 day is 03:30).
   return Math.max(before, after);
-}
-
-
-/**
- * The canonical name of an IANA zone (`asia/shanghai` is `Asia/Shanghai`), or undefined when this
- * runtime does not know it. Zones named by a client are canonical before anything caches them.
- */
-export function canonicalTimeZone(timeZone: string): string | undefined {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
 }

@@ -84,8 +84,13 @@ export const UsageChartQuery = z.object({
   from: z.iso.datetime({ offset: true }).optional().describe('Default: a day (hour) or 30 days (day) before `to`'),
   to: z.iso.datetime({ offset: true }).optional().describe('Default: now'),
   granularity: z.enum(USAGE_GRANULARITIES).default('day').describe('Hours (at most 168 points) or days (at most 92) of `tz`'),
+  // Canonical from here on (`asia/shanghai` is `Asia/Shanghai`).
   tz: z.string().max(64).optional()
-    .refine((zone) => zone === undefined || canonicalTimeZone(zone) !== undefined, 'must be an IANA time zone, such as Asia/Shanghai')
+    .transform((zone, ctx) => {
+      const canonical = canonicalTimeZone(zone ?? 'UTC');
+      if (canonical === undefined) ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone, such as Asia/Shanghai' });
+      return canonical ?? z.NEVER;
+    })
     .describe('The IANA time zone whose hours and days the points are, e.g. the traveller\'s own (default UTC)'),
 }).strict();
 

@@ -230,7 +230,7 @@ export function createUsageCharging(deps: UsageDeps) {
     }
     return new Map(lineIds.map((id) => {
       const list = lane.buckets.get(id);
-      assert(list !== undefined, `the buckets of line ${id} are held`);
+      assert(list !== undefined, 'the buckets of every line of the batch are held');
       return [id, list];
     }));
   }
