@@ -80,6 +80,8 @@ describe('portal: journeys', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
     await screenshot(page, 'line-esim-en');
     // The dashboard shows the line with its data bar, and the card is saved for renewals.
     await page.getByRole('link', { name: 'My lines', exact: true }).click();
+    // The line page has a Data meter too: wait for the dashboard itself first.
+    await heading(page, 'My lines');
     await page.getByRole('meter', { name: 'Data' }).waitFor();
     await expect(page.getByText('5 GB left').isVisible()).resolves.toBe(true);
     await screenshot(page, 'dashboard-active-en');
