@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import { assert } from '../../platform/assert.js';
 import type { Database, Executor, Tx } from '../../platform/db/database.js';
+import type { RowStatement } from '../../platform/db/bulk.js';
 import type { Currency } from '../../platform/money.js';
 import type { BucketKind } from './balances.js';
 import type { RatedStatus, UsageKind } from './balances.usage.js';
@@ -90,16 +91,16 @@ export interface UsageWrites {
  */
 export interface UsageStore {
   /** The active buckets of `lineIds` (every kind, every validity), locked on PostgreSQL when `lock`. */
-  loadBuckets(tx: Tx, lineIds: readonly string[], lock: boolean): Promise<RatingBucketRow[]>;
+  loadBuckets(db: Executor, lineIds: readonly string[], lock: boolean): Promise<RatingBucketRow[]>;
   /**
    * The lines in `bucket_change` since `cursor` (undefined: none, only the cursor), and the cursor
    * to read from next time. Lines may come again in a later read: dropping them twice is harmless.
    */
-  readChanges(tx: Tx, cursor: string | undefined): Promise<{ readonly lineIds: readonly string[]; readonly next: string }>;
+  readChanges(db: Executor, cursor: string | undefined): Promise<{ readonly lineIds: readonly string[]; readonly next: string }>;
   /** Deletes the `bucket_change` rows older than `ageMs` (by the store's clock, which wrote them). */
-  pruneChanges(tx: Tx, ageMs: number): Promise<void>;
+  pruneChanges(db: Executor, ageMs: number): Promise<void>;
   /** The record ids among `recordIds` that are already stored. */
-  findRecorded(tx: Tx, recordIds: readonly string[]): Promise<Set<string>>;
+  findRecorded(db: Executor, recordIds: readonly string[]): Promise<Set<string>>;
   /**
    * Writes the batch: the guarded debits (a balance whose remaining amount is the one rated on and
    * covers the debit; a closed bucket's is 0), then the usage records (each with its draws: its
@@ -136,12 +137,106 @@ function sqliteStatements(handle: SqliteDatabase.Database) {
     lastChange: handle.prepare<[], number>(`select coalesce(max(seq), 0) from bucket_change`).pluck(),
     prune: handle.prepare(`delete from bucket_change where at < cast((julianday('now') - 2440587.5) * 86400000 as integer) - ?`),
     recorded: handle.prepare<[string], string>('select record_id from usage_record where record_id in (select value from json_each(?))').pluck(),
+    ...sqliteWriteStatements(handle),
+    undoDebit: handle.prepare('update bucket_balance set remaining = remaining + ?, used = used - ? where bucket_id = ? and used >= ?'),
+  };
+}
+
+/** The statements that write a charged batch on SQLite (see `writeOnSqlite`). */
+function sqliteWriteStatements(handle: SqliteDatabase.Database) {
+  return {
     record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       on conflict (record_id) do nothing`),
     // A closed bucket holds nothing: the guard on its amount refuses it without reading the bucket row.
     debit: handle.prepare(`update bucket_balance set remaining = remaining - ?, used = used + ?
       where bucket_id = ? and remaining = ? and remaining >= ?`),
-    undoDebit: handle.prepare('update bucket_balance set remaining = remaining + ?, used = used - ? where bucket_id = ? and used >= ?'),
+    threshold: handle.prepare(`insert into usage_threshold (bucket_id, threshold, line_id, created_at, notified_at)
+      values (?, ?, ?, ?, null) on conflict (bucket_id, threshold) do nothing`),
+  };
+}
+
+function insertRecord(s: ReturnType<typeof sqliteWriteStatements>, r: NewUsageRecord): boolean {
+  return s.record.run(r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status,
+    r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.draws, r.created_at).changes === 1;
+}
+
+/**
+ * The thresholds one crossing reached: a row per bucket of its group (`rows`, in draw order), and
+ * the statement that enqueues the customer's notice for each (`notices`), of which the first whose
+ * row is new runs (the unique key makes a row, and so a notice, once).
+ */
+export interface ThresholdWrites {
+  readonly rows: readonly UsageThresholdTable[];
+  readonly notices: readonly RowStatement[];
+}
+
+/** A batch for the SQLite writer thread (see `writeOnSqlite`), of the writer's `epoch`. */
+export interface WriterBatch {
+  readonly epoch: number;
+  readonly writes: UsageWrites;
+  readonly thresholds: readonly ThresholdWrites[];
+}
+
+/**
+ * What the writer did with a batch: committed it, or kept nothing because a bucket no longer held
+ * what it was rated on (`changed`), a record was stored meanwhile (`duplicates`, by another
+ * process), the store failed (`failed`), or an earlier batch of the same epoch did not commit
+ * (`skipped`: it was rated on top of that one).
+ */
+export type WriterReply =
+  | { readonly kind: 'written' | 'changed' | 'duplicates' | 'skipped' }
+  | { readonly kind: 'failed'; readonly message: string };
+
+/**
+ * The SQLite writer: commits batches on its own connection, in the order they come, each in one
+ * transaction (its guarded debits, records, threshold rows and notices), or nothing of it. After a
+ * batch that did not commit, it skips the rest of that epoch.
+ */
+export function sqliteWriter(handle: SqliteDatabase.Database): (batch: WriterBatch) => WriterReply {
+  const s = sqliteWriteStatements(handle);
+  const notices = new Map<string, SqliteDatabase.Statement>();
+  let failedEpoch = -1;
+  function write(batch: WriterBatch): WriterReply {
+    for (const d of batch.writes.debits) {
+      if (s.debit.run(d.amount, d.amount, d.bucketId, d.remainingBefore, d.amount).changes !== 1) return { kind: 'changed' };
+    }
+    for (const r of batch.writes.records) if (!insertRecord(s, r)) return { kind: 'duplicates' };
+    for (const { rows, notices: statements } of batch.thresholds) {
+      let told = false;
+      rows.forEach((row, k) => {
+        const inserted = s.threshold.run(row.bucket_id, row.threshold, row.line_id, row.created_at).changes === 1;
+        if (!inserted || told) return;
+        told = true;
+        const notice = statements[k] as RowStatement;
+        let statement = notices.get(notice.sql);
+        if (statement === undefined) {
+          statement = handle.prepare(notice.sql);
+          notices.set(notice.sql, statement);
+        }
+        statement.run(...notice.parameters);
+      });
+    }
+    return { kind: 'written' };
+  }
+  return (batch) => {
+    if (batch.epoch === failedEpoch) return { kind: 'skipped' };
+    let reply: WriterReply;
+    handle.exec('begin immediate');
+    try {
+      reply = write(batch);
+    } catch (error) {
+      reply = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+    }
+    if (reply.kind === 'written') {
+      try {
+        handle.exec('commit');
+      } catch (error) {
+        reply = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    if (handle.inTransaction) handle.exec('rollback');
+    if (reply.kind !== 'written') failedEpoch = batch.epoch;
+    return reply;
   };
 }
 
@@ -190,11 +285,7 @@ function sqliteStore(handle: SqliteDatabase.Database): UsageStore {
         }
         return CHANGED;
       }
-      for (const r of w.records) {
-        const result = s.record.run(r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status,
-          r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.draws, r.created_at);
-        assert(result.changes === 1, 'a usage record stored since it was looked for in the same transaction');
-      }
+      for (const r of w.records) assert(insertRecord(s, r), 'a usage record stored since it was looked for in the same transaction');
       return WRITTEN;
     },
   };

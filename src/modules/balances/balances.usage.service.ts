@@ -1,6 +1,6 @@
 import { assert } from '../../platform/assert.js';
-import { inTransaction, type Tx } from '../../platform/db/database.js';
-import { enqueueJobs, type EnqueueJob, type JobHandler } from '../../platform/jobs/index.js';
+import { inTransaction, type Executor, type Tx } from '../../platform/db/database.js';
+import { enqueueJobs, sqliteEnqueueStatement, type EnqueueJob, type JobHandler } from '../../platform/jobs/index.js';
 import { compareRatingBuckets, overageTermsFor, type OverageRule, type OverageTerms, type RatingBucket } from './balances.rating.js';
 import { findCrossings, rateBatch, type Crossing, type Rateable } from './balances.usage.batch.js';
 import {
@@ -10,8 +10,9 @@ import {
 import { createUsageChart } from './balances.usage.chart.js';
 import { THRESHOLD_JOB, createThresholdNoticeJob, thresholdJobDedupeKey, type ThresholdNotice } from './balances.usage.notices.js';
 import {
-  insertThresholds, usageStoreFor, type RatingBucketRow, type UsageStore, type UsageThresholdTable,
+  insertThresholds, usageStoreFor, type RatingBucketRow, type ThresholdWrites, type UsageStore, type UsageThresholdTable, type WriterReply,
 } from './balances.usage.repository.js';
+import { createUsageWriter, type UsageWriter } from './balances.usage.pipeline.js';
 import type { UsageDeps, UsageLineRef, UsagePeriodRef } from './balances.usage.ports.js';
 
 /** Charging lanes on PostgreSQL (see `createUsageCharging`): transactions of one process that run at once. */
@@ -33,6 +34,17 @@ interface Submission {
   resolve(results: readonly UsageResult[]): void;
   reject(error: unknown): void;
 }
+
+/** A batch handed to the writer thread, with its results, answered once it commits. */
+interface Sent {
+  readonly taken: readonly Submission[];
+  readonly results: readonly UsageResult[];
+  readonly recordIds: readonly string[];
+  readonly reply: Promise<WriterReply>;
+}
+
+/** Batches in flight to the writer thread at most: one committing, one rated and waiting. */
+const WRITER_DEPTH = 2;
 
 interface Lane {
   readonly queue: Submission[];
@@ -206,7 +218,7 @@ export function createUsageCharging(deps: UsageDeps) {
    * The lane's buckets of `lineIds` as they are now: it first drops those of lines listed in
    * `bucket_change` since its last read, then reads those it does not hold (see `UsageStore`).
    */
-  async function currentBuckets(tx: Tx, lane: Lane, lineIds: readonly string[], nowMs: number): Promise<Map<string, readonly RatingBucket[]>> {
+  async function currentBuckets(tx: Executor, lane: Lane, lineIds: readonly string[], nowMs: number): Promise<Map<string, readonly RatingBucket[]>> {
     if (nowMs - lane.changesReadAtMs > CHANGES_KEPT_MS / 2) {
       lane.buckets.clear();
       lane.changesFrom = undefined;
@@ -287,23 +299,34 @@ export function createUsageCharging(deps: UsageDeps) {
     return byLine;
   }
 
-  /**
-   * A row per bucket of each crossing group and threshold (the unique key makes it once), and,
-   * for a crossing with a new row, the job that tells the customer.
-   */
+  /** A row per bucket of the crossing's group and threshold (the unique key makes it once). */
+  function thresholdRows({ lineId, group, threshold }: Crossing, nowMs: number): UsageThresholdTable[] {
+    return group.map((b) => ({ bucket_id: b.id, threshold, line_id: lineId, created_at: nowMs, notified_at: null }));
+  }
+
+  /** The job that tells the customer of a crossing, marking `bucket`'s row notified. */
+  function thresholdJob({ lineId, threshold }: Crossing, bucket: RatingBucket): EnqueueJob {
+    const payload: ThresholdNotice = { lineId, bucketId: bucket.id, kind: bucket.kind, currency: bucket.currency, threshold };
+    return { kind: THRESHOLD_JOB, payload, dedupeKey: thresholdJobDedupeKey(bucket.id, threshold) };
+  }
+
+  /** The thresholds' rows and, for a crossing with a new row, the job that tells the customer. */
   async function recordThresholds(tx: Tx, crossings: readonly Crossing[], nowMs: number): Promise<void> {
-    const rows: UsageThresholdTable[] = crossings.flatMap((c) => c.group.map((b) => ({
-      bucket_id: b.id, threshold: c.threshold, line_id: c.lineId, created_at: nowMs, notified_at: null,
-    })));
-    const inserted = new Set(await insertThresholds(tx, rows));
+    const inserted = new Set(await insertThresholds(tx, crossings.flatMap((c) => thresholdRows(c, nowMs))));
     const jobs: EnqueueJob[] = [];
-    for (const { lineId, group, threshold } of crossings) {
-      const first = group.find((b) => inserted.has(`${b.id}:${threshold}`));
-      if (first === undefined) continue;
-      const payload: ThresholdNotice = { lineId, bucketId: first.id, kind: first.kind, currency: first.currency, threshold };
-      jobs.push({ kind: THRESHOLD_JOB, payload, dedupeKey: thresholdJobDedupeKey(first.id, threshold) });
+    for (const crossing of crossings) {
+      const first = crossing.group.find((b) => inserted.has(`${b.id}:${crossing.threshold}`));
+      if (first !== undefined) jobs.push(thresholdJob(crossing, first));
     }
     await enqueueJobs(tx, ids, clock, jobs);
+  }
+
+  /** `recordThresholds` for the writer thread: the rows, and the job each would take if first new. */
+  function thresholdWrites(crossings: readonly Crossing[], nowMs: number): ThresholdWrites[] {
+    return crossings.map((c) => ({
+      rows: thresholdRows(c, nowMs),
+      notices: c.group.map((b) => sqliteEnqueueStatement(ids, clock.nowMs(), thresholdJob(c, b))),
+    }));
   }
 
   /**
@@ -319,6 +342,12 @@ export function createUsageCharging(deps: UsageDeps) {
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
     queue: [], running: false, buckets: new Map(), changesFrom: undefined, changesReadAtMs: 0, prunedAtMs: 0,
   }));
+  // SQLite on a file: a writer thread commits while this thread rates (see `createUsageWriter`).
+  const writer = database.sqlite !== undefined && !database.sqlite.memory ? createUsageWriter(database.sqlite.name, 5_000) : undefined;
+  // The writer's batches of this epoch are rated each on top of the one before (see `settle`).
+  let epoch = 0;
+  // Record ids of the batches in flight: a twin in a later batch is a duplicate.
+  const inFlight = new Set<string>();
 
   /** The lane of a line, by the last of its id's random base32 characters. */
   function laneOf(lineId: string): Lane {
@@ -332,25 +361,100 @@ export function createUsageCharging(deps: UsageDeps) {
     });
   }
 
+  /** Up to `maxPerTransaction` records of the lane's queue (at least one submission). */
+  function take(lane: Lane): Submission[] {
+    const taken: Submission[] = [];
+    let size = 0;
+    while (lane.queue.length > 0 && (taken.length === 0 || size + (lane.queue[0]?.items.length ?? 0) <= maxPerTransaction)) {
+      const next = lane.queue.shift() as Submission;
+      taken.push(next);
+      size += next.items.length;
+    }
+    return taken;
+  }
+
   async function drain(lane: Lane): Promise<void> {
     lane.running = true;
-    while (lane.queue.length > 0) {
-      const taken: Submission[] = [];
-      let size = 0;
-      while (lane.queue.length > 0 && (taken.length === 0 || size + (lane.queue[0]?.items.length ?? 0) <= maxPerTransaction)) {
-        const next = lane.queue.shift() as Submission;
-        taken.push(next);
-        size += next.items.length;
-      }
-      try {
-        await chargeTogether(lane, taken);
-      } catch (error) {
-        // One request's failure must not fail the others taken with it: each alone, once.
-        if (taken.length === 1) taken[0]?.reject(error);
-        else for (const one of taken) await chargeTogether(lane, [one]).catch(one.reject);
-      }
+    const sent: Sent[] = [];
+    while (lane.queue.length > 0 || sent.length > 0) {
+      if (writer?.usable() === true && lane.queue.length > 0 && sent.length < WRITER_DEPTH) {
+        const taken = take(lane);
+        const one = await send(lane, taken).catch(() => undefined);
+        if (one !== undefined) {
+          sent.push(one);
+          continue;
+        }
+        // Not sent (a read failed): alone, on this connection, once nothing is in flight.
+        while (sent.length > 0) await settle(lane, sent);
+        await chargeAlone(lane, taken);
+      } else if (sent.length > 0) await settle(lane, sent);
+      else await chargeAlone(lane, take(lane));
     }
     lane.running = false;
+  }
+
+  /** Charges the submissions in one transaction; when that fails, each alone, so that one's failure does not fail the others. */
+  async function chargeAlone(lane: Lane, taken: readonly Submission[]): Promise<void> {
+    try {
+      await chargeTogether(lane, taken);
+    } catch (error) {
+      if (taken.length === 1) taken[0]?.reject(error);
+      else for (const one of taken) await chargeTogether(lane, [one]).catch(one.reject);
+    }
+  }
+
+  /**
+   * Rates the submissions on the lane's buckets as the batches in flight leave them, and hands the
+   * batch to the writer thread. The lane keeps the buckets as this batch leaves them at once (the
+   * next batch rates on them); `settle` forgets them all when a batch does not commit. Reads run
+   * outside any transaction (SQLite's reads do not wait for the writer): the writer's guarded
+   * debits find a bucket that changed since, and records stored since (see `UsageStore`).
+   */
+  async function send(lane: Lane, taken: readonly Submission[]): Promise<Sent> {
+    const items = taken.length === 1 ? (taken[0] as Submission).items : taken.flatMap((one) => one.items);
+    const nowMs = Math.max(...taken.map((one) => one.nowMs));
+    const recordIds = items.map((item) => item.record.recordId);
+    const base = await currentBuckets(database.db, lane, [...new Set(items.map((item) => item.line.id))], nowMs);
+    const recorded = await store().findRecorded(database.db, recordIds);
+    for (const id of recordIds) if (inFlight.has(id)) recorded.add(id);
+    const batch = rateBatch(items, base, recorded, nowMs);
+    const thresholds = thresholdWrites(findCrossings(batch.groups), nowMs);
+    for (const list of base.values()) for (const bucket of list) bucket.remainingBefore = bucket.remaining;
+    const written = batch.writes.records.map((r) => r.record_id);
+    for (const id of written) inFlight.add(id);
+    const reply = (writer as UsageWriter).write({ epoch, writes: batch.writes, thresholds });
+    return { taken, results: batch.results, recordIds: written, reply };
+  }
+
+  /**
+   * Answers the oldest batch in flight once the writer committed it. One that did not commit takes
+   * the batches after it along (rated on top of it, the writer skips them): the lane forgets every
+   * bucket it holds and charges each of them again on this thread's connection, which reads what
+   * is stored, rates again and handles a changed bucket or a record stored meanwhile.
+   */
+  async function settle(lane: Lane, sent: Sent[]): Promise<void> {
+    const oldest = sent.shift() as Sent;
+    const reply = await oldest.reply;
+    for (const id of oldest.recordIds) inFlight.delete(id);
+    if (reply.kind === 'written') {
+      answer(oldest.taken, oldest.results);
+      return;
+    }
+    const again = [oldest, ...sent.splice(0)];
+    for (const later of again.slice(1)) assert((await later.reply).kind !== 'written', 'the writer skips what follows a batch it did not commit');
+    inFlight.clear();
+    lane.buckets.clear();
+    epoch += 1;
+    for (const one of again) await chargeAlone(lane, one.taken);
+  }
+
+  /** Answers each submission with its own records' results (`rated` in the order of their items). */
+  function answer(taken: readonly Submission[], rated: readonly UsageResult[]): void {
+    let at = 0;
+    for (const { items, resolve } of taken) {
+      resolve(taken.length === 1 ? rated : rated.slice(at, at + items.length));
+      at += items.length;
+    }
   }
 
   /**
@@ -372,12 +476,7 @@ export function createUsageCharging(deps: UsageDeps) {
       for (const bucket of list) bucket.remainingBefore = bucket.remaining;
       lane.buckets.set(lineId, list);
     }
-    const rated = charged.results;
-    let at = 0;
-    for (const { items, resolve } of taken) {
-      resolve(taken.length === 1 ? rated : rated.slice(at, at + items.length));
-      at += items.length;
-    }
+    answer(taken, charged.results);
   }
 
   /**

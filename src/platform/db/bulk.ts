@@ -70,6 +70,20 @@ export async function insertRows<T extends keyof Tables & string>(
   return returned;
 }
 
+/** A statement that inserts one row, as SQLite text and parameters: to run on another connection (a worker thread's). */
+export interface RowStatement {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+export function sqliteInsertStatement<T extends keyof Tables & string>(
+  table: T, row: Insertable<Tables[T]>, options: InsertRowsOptions = {},
+): RowStatement {
+  const values = row as Record<string, unknown>;
+  const columns = Object.keys(values);
+  return { sql: statementText(false, table, columns, 1, options), parameters: columns.map((c) => values[c] ?? null) };
+}
+
 /**
  * `column` is one of `values` (text), as one bound parameter whatever the list's length: an array
  * on PostgreSQL (one plan for any length, where `in ($1, ..., $1000)` is planned anew each time and

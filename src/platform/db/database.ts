@@ -139,21 +139,30 @@ export function sqlitePathOf(url: string): string {
   return path === ':memory:' ? path : resolve(path);
 }
 
+/**
+ * A connection to the SQLite file at `path` with the settings every connection of Roamline uses
+ * (`createDatabase`'s, and a worker thread's second connection to the same file).
+ */
+export function openSqlite(path: string, busyTimeoutMs = 5000): SqliteDatabase.Database {
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('cache_size = -65536');
+  // Checkpoint when the WAL holds 50,000 pages (200 MB), not SQLite's 1,000: a busy charging load
+  // rewrites the same bucket pages batch after batch, and a rarer checkpoint copies each once
+  // (measured: about 15 % more usage records a second than at 10,000).
+  sqlite.pragma('wal_autocheckpoint = 50000');
+  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  return sqlite;
+}
+
 /** Opens the database named by `url`: `file:<path>` for SQLite, `postgres://...` for PostgreSQL. */
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
   if (url.startsWith('file:')) {
     const path = sqlitePathOf(url);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const sqlite = new SqliteDatabase(path);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('cache_size = -65536');
-    // Checkpoint when the WAL holds 50,000 pages (200 MB), not SQLite's 1,000: a busy charging load
-    // rewrites the same bucket pages batch after batch, and a rarer checkpoint copies each once
-    // (measured: about 15 % more usage records a second than at 10,000).
-    sqlite.pragma('wal_autocheckpoint = 50000');
-    sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    const sqlite = openSqlite(path, options.busyTimeoutMs);
     const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
   }

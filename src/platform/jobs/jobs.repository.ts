@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { insertRows } from '../db/bulk.js';
+import { insertRows, type InsertRowsOptions } from '../db/bulk.js';
 import type { Dialect, Executor, Tx } from '../db/database.js';
 import type { JobStatus } from './jobs.js';
 
@@ -32,15 +32,18 @@ export type JobRow = JobTable;
  * not the query builder: jobs are enqueued on every hot path (a message, a webhook, a charge).
  */
 export async function insertJob(db: Executor, row: JobTable): Promise<void> {
-  await insertRows(db, 'job', [row], { onConflictDoNothing: ['dedupe_key'] });
+  await insertRows(db, 'job', [row], JOB_INSERT);
 }
 
 /** Rows per multi-row statement: 13 columns each stays far below either store's parameter limit. */
 const INSERT_CHUNK = 1000;
 
+/** A job whose dedupe key is taken is skipped. */
+export const JOB_INSERT: InsertRowsOptions = { onConflictDoNothing: ['dedupe_key'] };
+
 /** Inserts many jobs in few statements; a row whose dedupe key exists is skipped, like `insertJob`. */
 export async function insertJobs(db: Executor, rows: readonly JobTable[]): Promise<void> {
-  await insertRows(db, 'job', rows, { onConflictDoNothing: ['dedupe_key'] });
+  await insertRows(db, 'job', rows, JOB_INSERT);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { assert } from '../assert.js';
 import type { Clock } from '../clock.js';
 import { inTransaction, type Database, type Executor } from '../db/database.js';
+import { sqliteInsertStatement, type RowStatement } from '../db/bulk.js';
 import type { IdFactory } from '../ids.js';
 import { randomToken } from '../crypto.js';
 import {
@@ -10,7 +11,7 @@ import {
   type EnqueueJob, type Job, type JobHandler, type RecurringJob,
 } from './jobs.js';
 import {
-  claimDueJobs, completeJobs, extendLeases, failJob, findLatestSlotStatus, insertJob, insertJobs, renewLease, type JobRow, type JobTable,
+  JOB_INSERT, claimDueJobs, completeJobs, extendLeases, failJob, findLatestSlotStatus, insertJob, insertJobs, renewLease, type JobRow, type JobTable,
 } from './jobs.repository.js';
 
 function jobRow(ids: IdFactory, nowMs: number, job: EnqueueJob): JobTable {
@@ -34,6 +35,14 @@ function jobRow(ids: IdFactory, nowMs: number, job: EnqueueJob): JobTable {
 /** Enqueues a job with the caller's executor, so it commits or rolls back with the caller's change. */
 export async function enqueueJob(db: Executor, ids: IdFactory, clock: Clock, job: EnqueueJob): Promise<void> {
   await insertJob(db, jobRow(ids, clock.nowMs(), job));
+}
+
+/**
+ * The SQLite statement that enqueues `job` (skipped when its dedupe key is taken), for a caller
+ * that writes on another connection of the same database (see `sqliteInsertStatement`).
+ */
+export function sqliteEnqueueStatement(ids: IdFactory, nowMs: number, job: EnqueueJob): RowStatement {
+  return sqliteInsertStatement('job', jobRow(ids, nowMs, job), JOB_INSERT);
 }
 
 /** Enqueues many jobs in a few multi-row statements (same guarantees as `enqueueJob`, per job). */

@@ -240,6 +240,46 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     }
   });
 
+  it('charges each request of a batch that failed in the store again alone, with any batch rated on top of it, and fails only the one that failed', async () => {
+    const { app, database } = get();
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    await grantBucket(app, line.lineId, { kind: 'data', amount: 1_000_000 }, now());
+    // More records than one transaction takes: several batches, of which later ones may be rated on
+    // top of the failing one (on SQLite, in flight to the writer thread when it fails).
+    const requests = Array.from({ length: 8 }, () => Array.from({ length: 1000 }, () => record(line, 'data', 10, now())));
+    const poison = requests[1]?.[500] as WireRecord;
+    if (database.dialect === 'postgres') {
+      await sql`create function usage_poison() returns trigger language plpgsql as $$
+        begin if new.record_id = ${sql.lit(poison.recordId)} then raise exception 'poisoned record'; end if; return new; end $$`.execute(db());
+      await sql`create trigger usage_poison before insert on usage_record for each row execute function usage_poison()`.execute(db());
+    } else {
+      await sql`create trigger usage_poison before insert on usage_record when new.record_id = ${sql.lit(poison.recordId)}
+        begin select raise(abort, 'poisoned record'); end`.execute(db());
+    }
+    try {
+      // The line's buckets, periods and number already held: the requests queue in the same tick.
+      await postUsage(app, [record(line, 'sms', 1, now())]);
+      const { usage } = app.roamline.services;
+      const answers = await Promise.allSettled(requests.map((records) => usage.chargeRecords(records.map((r) => ({
+        recordId: r.recordId, msisdn: r.msisdn, type: r.type, quantity: r.quantity, country: r.country, startedAtMs: Date.parse(r.startedAt),
+      })))));
+      expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      for (const answer of answers) {
+        if (answer.status === 'fulfilled') expect([...new Set(answer.value.map((r) => r.status))]).toEqual(['charged']);
+        else expect(String(answer.reason)).toContain('poisoned record');
+      }
+      const charged = requests.filter((_, i) => i !== 1).flat();
+      const stored = await db().selectFrom('usage_record').select('record_id').where('line_id', '=', line.lineId).where('kind', '=', 'data').execute();
+      expect(stored.map((r) => r.record_id).sort()).toEqual(charged.map((r) => r.recordId).sort());
+      const data = await selectBuckets(db()).where('line_id', '=', line.lineId).where('kind', '=', 'data').execute();
+      expect(data.reduce((sum, b) => sum + Number(b.used), 0)).toBe(charged.length * 10);
+      await ledgerSound(line.lineId);
+    } finally {
+      await sql`drop trigger usage_poison${sql.raw(database.dialect === 'postgres' ? ' on usage_record' : '')}`.execute(db());
+      if (database.dialect === 'postgres') await sql`drop function usage_poison()`.execute(db());
+    }
+  });
+
   it('does not draw from a bucket that expired before the record arrived, and writes off what was left', async () => {
     const { app, clock } = get();
     const line = await lineWithPlan(app, 'JP-DATA-1D', 'HKD');
