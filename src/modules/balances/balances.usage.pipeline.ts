@@ -68,14 +68,12 @@ export function createUsageWriter(path: string, busyTimeoutMs: number): UsageWri
       }
     });
     const stopped = (message: string): void => {
+      if (!ready) startable = false;
       if (worker !== started) return;
       worker = undefined;
       failWaiting(message);
     };
-    started.on('error', (error) => {
-      if (!ready) startable = false;
-      stopped(`the usage writer failed: ${error.message}`);
-    });
+    started.on('error', (error) => stopped(`the usage writer failed: ${error.message}`));
     started.on('exit', (code) => stopped(`the usage writer stopped (exit code ${code})`));
     return started;
   }
@@ -84,10 +82,15 @@ export function createUsageWriter(path: string, busyTimeoutMs: number): UsageWri
     usable: () => startable,
     write(batch) {
       clearTimeout(idle);
-      const current = (worker ??= start());
       return new Promise((resolve) => {
-        waiting.push(resolve);
-        current.postMessage(batch);
+        try {
+          const current = (worker ??= start());
+          waiting.push(resolve);
+          current.postMessage(batch);
+        } catch (error) {
+          if (waiting.at(-1) === resolve) waiting.pop();
+          resolve({ kind: 'failed', message: `the usage writer could not take the batch: ${error instanceof Error ? error.message : String(error)}` });
+        }
       });
     },
   };
