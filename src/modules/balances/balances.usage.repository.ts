@@ -142,7 +142,7 @@ function sqliteStatements(handle: SqliteDatabase.Database) {
   };
 }
 
-/** The statements that write a charged batch on SQLite (see `writeOnSqlite`). */
+/** The statements that write a charged batch on SQLite (see `sqliteWriter`). */
 function sqliteWriteStatements(handle: SqliteDatabase.Database) {
   return {
     record: handle.prepare(`insert into usage_record (${RECORD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -170,7 +170,7 @@ export interface ThresholdWrites {
   readonly notices: readonly RowStatement[];
 }
 
-/** A batch for the SQLite writer thread (see `writeOnSqlite`), of the writer's `epoch`. */
+/** A batch for the SQLite writer thread (see `sqliteWriter`), of the writer's `epoch`. */
 export interface WriterBatch {
   readonly epoch: number;
   readonly writes: UsageWrites;
@@ -221,18 +221,12 @@ export function sqliteWriter(handle: SqliteDatabase.Database): (batch: WriterBat
   return (batch) => {
     if (batch.epoch === failedEpoch) return { kind: 'skipped' };
     let reply: WriterReply;
-    handle.exec('begin immediate');
     try {
+      handle.exec('begin immediate');
       reply = write(batch);
+      if (reply.kind === 'written') handle.exec('commit');
     } catch (error) {
       reply = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
-    }
-    if (reply.kind === 'written') {
-      try {
-        handle.exec('commit');
-      } catch (error) {
-        reply = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
-      }
     }
     if (handle.inTransaction) handle.exec('rollback');
     if (reply.kind !== 'written') failedEpoch = batch.epoch;
