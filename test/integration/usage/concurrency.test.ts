@@ -207,20 +207,30 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     await ledgerSound(line.lineId);
   });
 
-  it('a request that fails in the store does not fail the concurrent requests charged with it', async () => {
-    const { app, database } = get();
-    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
-    const poison = record(line, 'data', 1, now());
-    // A fault in the store for one record only (a real trigger, on either store).
-    if (database.dialect === 'postgres') {
+  /** Runs `fn` while the store fails to insert the record `recordId` (a real trigger, on either store). */
+  async function withPoisonedRecord(recordId: string, fn: () => Promise<void>): Promise<void> {
+    const postgres = get().database.dialect === 'postgres';
+    if (postgres) {
       await sql`create function usage_poison() returns trigger language plpgsql as $$
-        begin if new.record_id = ${sql.lit(poison.recordId)} then raise exception 'poisoned record'; end if; return new; end $$`.execute(db());
+        begin if new.record_id = ${sql.lit(recordId)} then raise exception 'poisoned record'; end if; return new; end $$`.execute(db());
       await sql`create trigger usage_poison before insert on usage_record for each row execute function usage_poison()`.execute(db());
     } else {
-      await sql`create trigger usage_poison before insert on usage_record when new.record_id = ${sql.lit(poison.recordId)}
+      await sql`create trigger usage_poison before insert on usage_record when new.record_id = ${sql.lit(recordId)}
         begin select raise(abort, 'poisoned record'); end`.execute(db());
     }
     try {
+      await fn();
+    } finally {
+      await sql`drop trigger usage_poison${sql.raw(postgres ? ' on usage_record' : '')}`.execute(db());
+      if (postgres) await sql`drop function usage_poison()`.execute(db());
+    }
+  }
+
+  it('a request that fails in the store does not fail the concurrent requests charged with it', async () => {
+    const { app } = get();
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const poison = record(line, 'data', 1, now());
+    await withPoisonedRecord(poison.recordId, async () => {
       const requests = Array.from({ length: 5 }, (_, i) => [
         record(line, 'data', 1000, now()), record(line, 'sms', 1, now()), ...(i === 2 ? [poison] : [record(line, 'data', 10, now())]),
       ]);
@@ -234,14 +244,11 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
       const stored = await db().selectFrom('usage_record').select('record_id').where('line_id', '=', line.lineId).execute();
       expect(stored.map((r) => r.record_id).sort()).toEqual(requests.filter((_, i) => i !== 2).flat().map((r) => r.recordId).sort());
       await ledgerSound(line.lineId);
-    } finally {
-      await sql`drop trigger usage_poison${sql.raw(database.dialect === 'postgres' ? ' on usage_record' : '')}`.execute(db());
-      if (database.dialect === 'postgres') await sql`drop function usage_poison()`.execute(db());
-    }
+    });
   });
 
   it('charges each request of a batch that failed in the store again alone, with any batch rated on top of it, and fails only the one that failed', async () => {
-    const { app, database } = get();
+    const { app } = get();
     const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
     await grantBucket(app, line.lineId, { kind: 'data', amount: 1_000_000_000 }, now() - DAY);
     // More records than one transaction takes (25,000 on SQLite): the first request is charged alone
@@ -249,15 +256,7 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     // flight to the writer thread when it fails, and the writer skips them.
     const requests = Array.from({ length: 6 }, () => Array.from({ length: 5000 }, () => record(line, 'data', 10, now() - MINUTE)));
     const poison = requests[0]?.[2500] as WireRecord;
-    if (database.dialect === 'postgres') {
-      await sql`create function usage_poison() returns trigger language plpgsql as $$
-        begin if new.record_id = ${sql.lit(poison.recordId)} then raise exception 'poisoned record'; end if; return new; end $$`.execute(db());
-      await sql`create trigger usage_poison before insert on usage_record for each row execute function usage_poison()`.execute(db());
-    } else {
-      await sql`create trigger usage_poison before insert on usage_record when new.record_id = ${sql.lit(poison.recordId)}
-        begin select raise(abort, 'poisoned record'); end`.execute(db());
-    }
-    try {
+    await withPoisonedRecord(poison.recordId, async () => {
       // The line's buckets, periods and number already held: the requests queue in the same tick.
       await postUsage(app, [record(line, 'sms', 1, now())]);
       const { usage } = app.roamline.services;
@@ -275,10 +274,7 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
       const data = await selectBuckets(db()).where('line_id', '=', line.lineId).where('kind', '=', 'data').execute();
       expect(data.reduce((sum, b) => sum + Number(b.used), 0)).toBe(charged.length * 10);
       await ledgerSound(line.lineId);
-    } finally {
-      await sql`drop trigger usage_poison${sql.raw(database.dialect === 'postgres' ? ' on usage_record' : '')}`.execute(db());
-      if (database.dialect === 'postgres') await sql`drop function usage_poison()`.execute(db());
-    }
+    });
   });
 
   it('does not draw from a bucket that expired before the record arrived, and writes off what was left', async () => {
