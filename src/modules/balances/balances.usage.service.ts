@@ -343,7 +343,9 @@ export function createUsageCharging(deps: UsageDeps) {
     queue: [], running: false, buckets: new Map(), changesFrom: undefined, changesReadAtMs: 0, prunedAtMs: 0,
   }));
   // SQLite on a file: a writer thread commits while this thread rates (see `createUsageWriter`).
-  const writer = database.sqlite !== undefined && !database.sqlite.memory ? createUsageWriter(database.sqlite.name, 5_000) : undefined;
+  // Its connection waits for the lock as long as this one does.
+  const writer = database.sqlite !== undefined && !database.sqlite.memory
+    ? createUsageWriter(database.sqlite.name, Number(database.sqlite.pragma('busy_timeout', { simple: true }))) : undefined;
   // The writer's batches of this epoch are rated each on top of the one before (see `settle`).
   let epoch = 0;
   // Record ids of the batches in flight: a twin in a later batch is a duplicate.
@@ -406,7 +408,7 @@ export function createUsageCharging(deps: UsageDeps) {
   /**
    * Rates the submissions on the lane's buckets as the batches in flight leave them, and hands the
    * batch to the writer thread. The lane keeps the buckets as this batch leaves them at once (the
-   * next batch rates on them); `settle` forgets them all when a batch does not commit. Reads run
+   * next batch rates on them); `settle` forgets them when a batch does not commit. Reads run
    * outside any transaction (SQLite's reads do not wait for the writer): the writer's guarded
    * debits find a bucket that changed since, and records stored since (see `UsageStore`).
    */
@@ -428,8 +430,8 @@ export function createUsageCharging(deps: UsageDeps) {
 
   /**
    * Answers the oldest batch in flight once the writer committed it. One that did not commit takes
-   * the batches after it along (rated on top of it, the writer skips them): the lane forgets every
-   * bucket it holds and charges each of them again on this thread's connection, which reads what
+   * the batches after it along (rated on top of it, the writer skips them): the lane forgets their
+   * lines' buckets and charges each of them again on this thread's connection, which reads what
    * is stored, rates again and handles a changed bucket or a record stored meanwhile.
    */
   async function settle(lane: Lane, sent: Sent[]): Promise<void> {
@@ -443,7 +445,8 @@ export function createUsageCharging(deps: UsageDeps) {
     const again = [oldest, ...sent.splice(0)];
     for (const later of again.slice(1)) assert((await later.reply).kind !== 'written', 'the writer skips what follows a batch it did not commit');
     inFlight.clear();
-    lane.buckets.clear();
+    // Only these batches' lines hold amounts that did not commit.
+    for (const one of again) for (const { items } of one.taken) for (const item of items) lane.buckets.delete(item.line.id);
     epoch += 1;
     for (const one of again) await chargeAlone(lane, one.taken);
   }
