@@ -40,12 +40,12 @@ describe('rateBatch', () => {
     const items = [item('lin_a', 80), item('lin_b', 10), item('lin_a', 80), item('lin_a', 80)];
     const batch = rateBatch(items, linesOf(a1, a2, b1), new Set(), T);
     const { records, debits } = batch.writes;
-    // In record-id order (the order concurrent batches insert in).
+    // In rating order: line by line, each line's records by start time.
     expect(records.map((r) => [r.record_id, r.status, r.allowance_units, r.draws])).toEqual([
       ['rec-1', 'charged', 80, JSON.stringify([[a1.id, 80]])],
-      ['rec-2', 'charged', 10, JSON.stringify([[b1.id, 10]])],
       ['rec-3', 'charged', 80, JSON.stringify([[a1.id, 20], [a2.id, 60]])],
       ['rec-4', 'partially_charged', 40, JSON.stringify([[a2.id, 40]])],
+      ['rec-2', 'charged', 10, JSON.stringify([[b1.id, 10]])],
     ]);
     // Each with the remaining amount it was rated on (a debit is refused when the bucket changed since).
     expect(debits).toEqual([

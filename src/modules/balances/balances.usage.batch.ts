@@ -110,8 +110,6 @@ export function rateBatch(
       groups.push(...drawnGroups(lineId, buckets, lineDrawn, nowMs));
     }
   }
-  // Sorted: concurrent batches insert twins in the same order (see `UsageStore`).
-  records.sort((a, b) => (a.record_id < b.record_id ? -1 : a.record_id > b.record_id ? 1 : 0));
   const debits = [...drawn].map(([bucket, amount]) => ({ bucketId: bucket.id, amount, remainingBefore: bucket.remainingBefore }))
     .sort((a, b) => (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
   return { results, writes: { records, debits, createdAtMs: nowMs }, groups };

@@ -63,6 +63,9 @@ export interface UsageDeps extends BalancesDeps {
   readonly catalog: UsageCatalog;
   /** Without it, thresholds are still recorded but nobody is told (focused tests). */
   readonly notices?: UsageNotices;
-  /** Lines whose buckets charging holds in memory at most, shared by its lanes (200,000 unless set; tests set a few). */
+  /**
+   * Lines charging holds in memory at most (200,000 unless set; tests set a few): their numbers, their
+   * periods, and their buckets (shared by its lanes).
+   */
   readonly cachedLines?: number;
 }

@@ -64,7 +64,7 @@ export type NewUsageRecord = Omit<UsageRecordTable, 'ltx_id'>;
 
 /** Everything one charged batch writes, in one transaction. */
 export interface UsageWrites {
-  /** Sorted by record id: concurrent batches insert twins in the same order, so they wait instead of deadlocking. */
+  /** In rating order (the PostgreSQL store inserts them in record-id order, see `UsageStore`). */
   readonly records: readonly NewUsageRecord[];
   /** One per bucket drawn, sorted by id: the sum of the batch's draws on it, and its remaining amount as rated. */
   readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number; readonly remainingBefore: number }>;
@@ -345,16 +345,17 @@ const postgresStore: UsageStore = {
     }
     const r = columns(w.records, ['record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status',
       'allowance_units', 'overage_units', 'blocked_units', 'charge_minor', 'currency', 'draws'] as const);
-    // `with ordinality ... order by`: the rows go in in record-id order (see `UsageStore`).
+    // In record-id order: concurrent batches insert twins in the same order, so one waits for the
+    // other instead of each holding what the other waits for (see `UsageStore`).
     const inserted = await sql<{ record_id: string }>`insert into usage_record (${sql.raw(RECORD_COLUMNS)})
       select record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units,
         charge_minor, currency, draws, ${w.createdAtMs}::bigint
       from unnest(${r[0]}::text[], ${r[1]}::text[], ${r[2]}::text[], ${r[3]}::bigint[],
         ${r[4]}::text[], ${r[5]}::bigint[], ${r[6]}::text[], ${r[7]}::bigint[], ${r[8]}::bigint[], ${r[9]}::bigint[],
         ${r[10]}::bigint[], ${r[11]}::text[], ${r[12]}::text[])
-        with ordinality as u(record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units,
-          blocked_units, charge_minor, currency, draws, n)
-      order by n
+        as u(record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units,
+          blocked_units, charge_minor, currency, draws)
+      order by record_id
       on conflict (record_id) do nothing returning record_id`.execute(tx);
     if (inserted.rows.length !== w.records.length) {
       await sql`rollback to savepoint usage_batch`.execute(tx);

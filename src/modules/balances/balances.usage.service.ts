@@ -90,28 +90,34 @@ export function createUsageCharging(deps: UsageDeps) {
   // at `readAtMs` are all there are for instants before `readAtMs`.
   const periodCache = new Map<string, { readonly readAtMs: number; readonly periods: readonly UsagePeriodRef[] }>();
 
+  const cacheEntries = deps.cachedLines ?? CACHE_ENTRIES;
+
   function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
-    if (cache.size >= CACHE_ENTRIES) cache.clear();
+    if (cache.size >= cacheEntries) cache.clear();
     cache.set(key, value);
   }
 
-  /** Lines by number or ICCID: from the cache, the rest in one read. */
-  async function findLines(records: readonly UsageRecordInput[]): Promise<(record: UsageRecordInput) => UsageLineRef | undefined> {
-    const keyOf = (r: UsageRecordInput): string => (r.msisdn !== undefined ? normalizeMsisdn(r.msisdn) : `iccid:${r.iccid ?? ''}`);
+  /** The line of each record, by number or ICCID: from the cache, the rest in one read. */
+  async function findLines(records: readonly UsageRecordInput[]): Promise<Array<UsageLineRef | undefined>> {
+    // One key per record (a normalised number is a new string: made, and hashed, once).
+    const keys = records.map((r) => (r.msisdn !== undefined ? normalizeMsisdn(r.msisdn) : `iccid:${r.iccid ?? ''}`));
+    const out = keys.map((key) => lineCache.get(key));
     const msisdns = new Set<string>();
     const iccids = new Set<string>();
-    for (const record of records) {
-      if (lineCache.has(keyOf(record))) continue;
-      if (record.msisdn !== undefined) msisdns.add(normalizeMsisdn(record.msisdn));
+    records.forEach((record, k) => {
+      if (out[k] !== undefined) return;
+      if (record.msisdn !== undefined) msisdns.add(keys[k] as string);
       else if (record.iccid !== undefined) iccids.add(record.iccid);
+    });
+    if (msisdns.size + iccids.size === 0) return out;
+    // Read here: kept for this batch even when the cache fills (and starts again) meanwhile.
+    const read = new Map<string, UsageLineRef>();
+    for (const line of await lines.findLinesForUsage(database.db, { msisdns: [...msisdns], iccids: [...iccids] })) {
+      if (msisdns.has(line.msisdn)) read.set(line.msisdn, line);
+      if (iccids.has(line.iccid)) read.set(`iccid:${line.iccid}`, line);
     }
-    if (msisdns.size + iccids.size > 0) {
-      for (const line of await lines.findLinesForUsage(database.db, { msisdns: [...msisdns], iccids: [...iccids] })) {
-        if (msisdns.has(line.msisdn)) remember(lineCache, line.msisdn, line);
-        if (iccids.has(line.iccid)) remember(lineCache, `iccid:${line.iccid}`, line);
-      }
-    }
-    return (record) => lineCache.get(keyOf(record));
+    for (const [key, line] of read) remember(lineCache, key, line);
+    return keys.map((key, k) => out[k] ?? read.get(key));
   }
 
   /** The periods of each line for its records' start times (cached while they are complete). */
@@ -196,11 +202,11 @@ export function createUsageCharging(deps: UsageDeps) {
       }
     });
     if (located.length === 0) return [];
-    const lineOf = await findLines(located);
+    const linesOf = await findLines(located);
     // One object per record from here on: the overage terms are set once the periods are known.
     const found: Array<{ -readonly [K in keyof Rateable]: Rateable[K] }> = [];
     located.forEach((record, k) => {
-      const line = lineOf(record);
+      const line = linesOf[k];
       const index = positions[k] as number;
       if (line === undefined) results[index] = rejected(record.recordId, 'line_not_found');
       else found.push({ index, record, line, country: countries[k] as string, overage: undefined });
@@ -338,7 +344,7 @@ export function createUsageCharging(deps: UsageDeps) {
    */
   const laneCount = database.dialect === 'postgres' ? LANES_POSTGRES : 1;
   const maxPerTransaction = MAX_RECORDS_PER_TRANSACTION[database.dialect];
-  const linesPerLane = Math.max(1, Math.floor((deps.cachedLines ?? CACHE_ENTRIES) / laneCount));
+  const linesPerLane = Math.max(1, Math.floor(cacheEntries / laneCount));
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
     queue: [], running: false, buckets: new Map(), changesFrom: undefined, changesReadAtMs: 0, prunedAtMs: 0,
   }));

@@ -320,7 +320,8 @@ describeEachStore('balances', { migrations: balancesTestMigrations }, ({ getDb }
   });
 
   it('charges every line of a batch when the lines it holds in memory overflow (the held ones are read again, not dropped)', async () => {
-    // Room for 4 lines (1 a lane on PostgreSQL): 12 lines in one batch overflow it on both stores.
+    // Room for 4 lines (1 a lane on PostgreSQL): 12 lines in one batch overflow it on both stores, and
+    // the numbers and periods held (a line read when they overflow is still this batch's).
     const small = createHarness(getDb(), h.clock, { cachedLines: 4 });
     const lines = Array.from({ length: 12 }, () => small.newLineId());
     for (const line of lines) await small.tx((tx) => small.balances.grant(tx, dataGrant(line, START_MS, { amount: 1000 })));
