@@ -214,12 +214,14 @@ async function benchStore(store: Store, o: Options, postgres: () => Promise<Benc
     const startRssMB = Math.round(process.memoryUsage.rss() / 1_048_576);
     const memory = rssSampler();
     const cpuBefore = cpuTimes();
+    const eluBefore = performance.eventLoopUtilization();
     const seconds = await runBatches(o, concurrency, async (records) => {
       for (const result of await services.usage.chargeRecords(records)) statuses[result.status] += 1;
       memory.sample();
     }, 'rec', startedAtMs);
     const rss = memory.stop();
-    const cpu = cpuPerRecord(cpuBefore, cpuTimes(), o.records, store === 'postgres' && process.env['BENCH_DATABASE_URL'] === undefined);
+    const elu = performance.eventLoopUtilization(eluBefore);
+    const cpu = `${cpuPerRecord(cpuBefore, cpuTimes(), o.records, store === 'postgres' && process.env['BENCH_DATABASE_URL'] === undefined)}; main thread busy ${((elu.active * 1000) / o.records).toFixed(0)} µs per record (${(elu.utilization * 100).toFixed(0)} % of the run)`;
     const wal = walPerRecord(walBefore, await walPosition(database), o.records);
     await verify(database, o, statuses);
     const baseline = await prepareBaseline(database, o.lines);

@@ -25,6 +25,8 @@ if (webBuildIsStale()) {
     process.exit(1);
   }
 }
-const server = spawn(process.execPath, ['--enable-source-maps', 'dist/src/cli/main.js', 'serve'], { stdio: 'inherit', env });
+// A young generation of 64 MB a half (V8's default is 16): charging allocates a few objects per usage
+// record that live for one batch, and fewer of them outlive a smaller one to be copied and promoted.
+const server = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=64', 'dist/src/cli/main.js', 'serve'], { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code) => process.exit(code ?? 0));

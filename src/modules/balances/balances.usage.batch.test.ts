@@ -48,7 +48,7 @@ describe('rateBatch', () => {
       ['rec-2', 'charged', 10, JSON.stringify([[b1.id, 10]])],
     ]);
     // Each with the remaining amount it was rated on (a debit is refused when the bucket changed since).
-    expect(debits).toEqual([
+    expect([...debits].sort((x, y) => (x.bucketId < y.bucketId ? -1 : 1))).toEqual([
       { bucketId: a1.id, amount: 100, remainingBefore: 100 }, { bucketId: a2.id, amount: 100, remainingBefore: 100 },
       { bucketId: b1.id, amount: 10, remainingBefore: 50 },
     ]

@@ -110,8 +110,7 @@ export function rateBatch(
       groups.push(...drawnGroups(lineId, buckets, lineDrawn, nowMs));
     }
   }
-  const debits = [...drawn].map(([bucket, amount]) => ({ bucketId: bucket.id, amount, remainingBefore: bucket.remainingBefore }))
-    .sort((a, b) => (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
+  const debits = [...drawn].map(([bucket, amount]) => ({ bucketId: bucket.id, amount, remainingBefore: bucket.remainingBefore }));
   return { results, writes: { records, debits, createdAtMs: nowMs }, groups };
 }
 

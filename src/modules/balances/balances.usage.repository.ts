@@ -66,7 +66,7 @@ export type NewUsageRecord = Omit<UsageRecordTable, 'ltx_id'>;
 export interface UsageWrites {
   /** In rating order (the PostgreSQL store inserts them in record-id order, see `UsageStore`). */
   readonly records: readonly NewUsageRecord[];
-  /** One per bucket drawn, sorted by id: the sum of the batch's draws on it, and its remaining amount as rated. */
+  /** One per bucket drawn: the sum of the batch's draws on it, and its remaining amount as rated. */
   readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number; readonly remainingBefore: number }>;
   readonly createdAtMs: number;
 }
@@ -331,14 +331,15 @@ const postgresStore: UsageStore = {
     if (w.debits.length > 0) {
       // `h.bucket_id = any(...)` as well as the join: the balances are found by primary key whatever the
       // planner's statistics say (without, it may hash every active bucket), and so in id order
-      // (see `UsageStore`).
-      const bucketIds = w.debits.map((d) => d.bucketId);
+      // (see `UsageStore`); the list is sorted too, for a plan where it drives the join.
+      const debits = [...w.debits].sort((a, b) => (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
+      const bucketIds = debits.map((d) => d.bucketId);
       const result = await sql`update bucket_balance as h set remaining = h.remaining - u.amount, used = h.used + u.amount
-        from unnest(${bucketIds}::text[], ${w.debits.map((d) => d.amount)}::bigint[], ${w.debits.map((d) => d.remainingBefore)}::bigint[])
+        from unnest(${bucketIds}::text[], ${debits.map((d) => d.amount)}::bigint[], ${debits.map((d) => d.remainingBefore)}::bigint[])
           as u(id, amount, before)
         where h.bucket_id = any(${bucketIds}::text[]) and h.bucket_id = u.id and h.remaining = u.before
           and h.remaining >= u.amount`.execute(tx);
-      if (Number(result.numAffectedRows) !== w.debits.length) {
+      if (Number(result.numAffectedRows) !== debits.length) {
         await sql`rollback to savepoint usage_batch`.execute(tx);
         return CHANGED;
       }
