@@ -32,6 +32,8 @@ export interface RatedBatch {
   readonly results: readonly UsageResult[];
   readonly writes: UsageWrites;
   readonly groups: readonly DrawnGroup[];
+  /** The buckets drawn from: only theirs of the buckets rated on have a lower `remaining`. */
+  readonly drawn: readonly RatingBucket[];
 }
 
 export interface Crossing {
@@ -111,7 +113,7 @@ export function rateBatch(
     }
   }
   const debits = [...drawn].map(([bucket, amount]) => ({ bucketId: bucket.id, amount, remainingBefore: bucket.remainingBefore }));
-  return { results, writes: { records, debits, createdAtMs: nowMs }, groups };
+  return { results, writes: { records, debits, createdAtMs: nowMs }, groups, drawn: [...drawn.keys()] };
 }
 
 /** The groups (kind, or money per currency) of buckets usable now that the line drew from. */

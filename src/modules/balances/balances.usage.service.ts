@@ -62,6 +62,17 @@ interface Lane {
   prunedAtMs: number;
 }
 
+/** A line charging found, by number or ICCID, and its periods once read. */
+interface HeldLine {
+  readonly ref: UsageLineRef;
+  /**
+   * Periods are only ever added, each starting no earlier than when it is added: those read at
+   * `periodsReadAtMs` are all there are for instants before it. Undefined until read.
+   */
+  periods: readonly UsagePeriodRef[] | undefined;
+  periodsReadAtMs: number;
+}
+
 /** Lines, period lists and bucket lists kept in memory at most (a few hundred bytes each). */
 const CACHE_ENTRIES = 200_000;
 /** How long `bucket_change` rows are kept; a lane that has not read them for half of it forgets its buckets. */
@@ -84,21 +95,13 @@ export function createUsageCharging(deps: UsageDeps) {
   const coverageCache = new Map<string, ReadonlySet<string>>();
   // Bounded by plans × 3 kinds × ~250 countries.
   const termsCache = new Map<string, OverageTerms | undefined>();
-  // A line's number, SIM and owner never change, so a line once found is kept (bounded).
-  const lineCache = new Map<string, UsageLineRef>();
-  // Periods are only ever added, each starting no earlier than when it is added: the periods read
-  // at `readAtMs` are all there are for instants before `readAtMs`.
-  const periodCache = new Map<string, { readonly readAtMs: number; readonly periods: readonly UsagePeriodRef[] }>();
-
+  // A line's number, SIM and owner never change, so a line once found is kept (bounded), with its
+  // periods once read (see `HeldLine`).
+  const lineCache = new Map<string, HeldLine>();
   const cacheEntries = deps.cachedLines ?? CACHE_ENTRIES;
 
-  function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
-    if (cache.size >= cacheEntries) cache.clear();
-    cache.set(key, value);
-  }
-
   /** The line of each record, by number or ICCID: from the cache, the rest in one read. */
-  async function findLines(records: readonly UsageRecordInput[]): Promise<Array<UsageLineRef | undefined>> {
+  async function findLines(records: readonly UsageRecordInput[]): Promise<Array<HeldLine | undefined>> {
     // One key per record (a normalised number is a new string: made, and hashed, once).
     const keys = records.map((r) => (r.msisdn !== undefined ? normalizeMsisdn(r.msisdn) : `iccid:${r.iccid ?? ''}`));
     const out = keys.map((key) => lineCache.get(key));
@@ -111,36 +114,34 @@ export function createUsageCharging(deps: UsageDeps) {
     });
     if (msisdns.size + iccids.size === 0) return out;
     // Read here: kept for this batch even when the cache fills (and starts again) meanwhile.
-    const read = new Map<string, UsageLineRef>();
-    for (const line of await lines.findLinesForUsage(database.db, { msisdns: [...msisdns], iccids: [...iccids] })) {
-      if (msisdns.has(line.msisdn)) read.set(line.msisdn, line);
-      if (iccids.has(line.iccid)) read.set(`iccid:${line.iccid}`, line);
+    const read = new Map<string, HeldLine>();
+    for (const ref of await lines.findLinesForUsage(database.db, { msisdns: [...msisdns], iccids: [...iccids] })) {
+      const line: HeldLine = { ref, periods: undefined, periodsReadAtMs: 0 };
+      if (msisdns.has(ref.msisdn)) read.set(ref.msisdn, line);
+      if (iccids.has(ref.iccid)) read.set(`iccid:${ref.iccid}`, line);
     }
-    for (const [key, line] of read) remember(lineCache, key, line);
+    for (const [key, line] of read) {
+      if (lineCache.size >= cacheEntries) lineCache.clear();
+      lineCache.set(key, line);
+    }
     return keys.map((key, k) => out[k] ?? read.get(key));
   }
 
-  /** The periods of each line for its records' start times (cached while they are complete). */
-  async function findPeriods(found: ReadonlyArray<{ record: UsageRecordInput; line: UsageLineRef }>, nowMs: number): Promise<Map<string, readonly UsagePeriodRef[]>> {
-    const out = new Map<string, readonly UsagePeriodRef[]>();
-    const missing = new Set<string>();
-    for (const { record, line } of found) {
-      const cached = periodCache.get(line.id);
-      if (cached !== undefined && record.startedAtMs < cached.readAtMs && !missing.has(line.id)) out.set(line.id, cached.periods);
-      else missing.add(line.id);
+  /** Reads the periods of the lines that do not hold them for their records' start times. */
+  async function readPeriods(found: ReadonlyArray<{ readonly record: UsageRecordInput; readonly held: HeldLine }>, nowMs: number): Promise<void> {
+    const missing = new Map<string, HeldLine>();
+    for (const { record, held } of found) {
+      if (held.periods === undefined || record.startedAtMs >= held.periodsReadAtMs) missing.set(held.ref.id, held);
     }
-    if (missing.size > 0) {
-      const periods = await lines.listPeriodsForUsage(database.db, [...missing], nowMs - PERIOD_LOOKBACK_MS, nowMs + MAX_START_SKEW_MS);
-      await loadCatalog(new Set(periods.map((p) => p.planCode)));
-      const byLine = groupBy(periods, (p) => p.lineId);
-      for (const lineId of missing) {
-        const list = byLine.get(lineId) ?? [];
-        out.set(lineId, list);
-        // Complete for instants before the read began (a period added meanwhile starts after it).
-        remember(periodCache, lineId, { readAtMs: nowMs, periods: list });
-      }
+    if (missing.size === 0) return;
+    const periods = await lines.listPeriodsForUsage(database.db, [...missing.keys()], nowMs - PERIOD_LOOKBACK_MS, nowMs + MAX_START_SKEW_MS);
+    await loadCatalog(new Set(periods.map((p) => p.planCode)));
+    const byLine = groupBy(periods, (p) => p.lineId);
+    for (const [lineId, held] of missing) {
+      // Complete for instants before the read began (a period added meanwhile starts after it).
+      held.periods = byLine.get(lineId) ?? [];
+      held.periodsReadAtMs = nowMs;
     }
-    return out;
   }
 
   async function loadCatalog(planCodes: Iterable<string>): Promise<void> {
@@ -204,27 +205,28 @@ export function createUsageCharging(deps: UsageDeps) {
     if (located.length === 0) return [];
     const linesOf = await findLines(located);
     // One object per record from here on: the overage terms are set once the periods are known.
-    const found: Array<{ -readonly [K in keyof Rateable]: Rateable[K] }> = [];
+    const found: Array<{ -readonly [K in keyof Rateable]: Rateable[K] } & { readonly held: HeldLine }> = [];
     located.forEach((record, k) => {
-      const line = linesOf[k];
+      const held = linesOf[k];
       const index = positions[k] as number;
-      if (line === undefined) results[index] = rejected(record.recordId, 'line_not_found');
-      else found.push({ index, record, line, country: countries[k] as string, overage: undefined });
+      if (held === undefined) results[index] = rejected(record.recordId, 'line_not_found');
+      else found.push({ index, record, line: held.ref, country: countries[k] as string, overage: undefined, held });
     });
     if (found.length === 0) return [];
-    const periodsByLine = await findPeriods(found, nowMs);
+    await readPeriods(found, nowMs);
     for (const item of found) {
-      const plan = periodAtStart(periodsByLine.get(item.line.id), item.record.startedAtMs);
+      const plan = periodAtStart(item.held.periods, item.record.startedAtMs);
       if (plan !== undefined) item.overage = termsOf(plan.planCode, item.record.type, item.country);
     }
     return found;
   }
 
   /**
-   * The lane's buckets of `lineIds` as they are now: it first drops those of lines listed in
-   * `bucket_change` since its last read, then reads those it does not hold (see `UsageStore`).
+   * Makes the lane hold the buckets of the items' lines as they are now, and returns what it holds:
+   * it first drops those of lines listed in `bucket_change` since its last read, then reads those it
+   * does not hold (see `UsageStore`).
    */
-  async function currentBuckets(tx: Executor, lane: Lane, lineIds: readonly string[], nowMs: number): Promise<Map<string, readonly RatingBucket[]>> {
+  async function holdBuckets(tx: Executor, lane: Lane, items: readonly Rateable[], nowMs: number): Promise<ReadonlyMap<string, readonly RatingBucket[]>> {
     if (nowMs - lane.changesReadAtMs > CHANGES_KEPT_MS / 2) {
       lane.buckets.clear();
       lane.changesFrom = undefined;
@@ -237,20 +239,18 @@ export function createUsageCharging(deps: UsageDeps) {
       await store().pruneChanges(tx, CHANGES_KEPT_MS);
       lane.prunedAtMs = nowMs;
     }
-    let missing: readonly string[] = lineIds.filter((id) => !lane.buckets.has(id));
-    if (lane.buckets.size + missing.length > linesPerLane) {
+    const missing = new Set<string>();
+    for (const { line } of items) if (!lane.buckets.has(line.id)) missing.add(line.id);
+    if (lane.buckets.size + missing.size > linesPerLane) {
       // Full: start again with this batch's lines only.
       lane.buckets.clear();
-      missing = lineIds;
+      for (const { line } of items) missing.add(line.id);
     }
-    if (missing.length > 0) {
-      for (const [lineId, list] of bucketsOf(missing, await store().loadBuckets(tx, missing, false))) lane.buckets.set(lineId, list);
+    if (missing.size > 0) {
+      const lineIds = [...missing];
+      for (const [lineId, list] of bucketsOf(lineIds, await store().loadBuckets(tx, lineIds, false))) lane.buckets.set(lineId, list);
     }
-    return new Map(lineIds.map((id) => {
-      const list = lane.buckets.get(id);
-      assert(list !== undefined, 'the buckets of every line of the batch are held');
-      return [id, list];
-    }));
+    return lane.buckets;
   }
 
   /**
@@ -263,14 +263,14 @@ export function createUsageCharging(deps: UsageDeps) {
    * the buckets as the batch leaves them, for the lane to keep once the transaction commits.
    */
   async function chargeInTransaction(tx: Tx, lane: Lane, items: readonly Rateable[], nowMs: number): Promise<{ results: readonly UsageResult[]; buckets: ReadonlyMap<string, readonly RatingBucket[]> }> {
-    const lineIds = new Set<string>();
-    const recordIds: string[] = [];
-    for (const item of items) {
-      lineIds.add(item.line.id);
-      recordIds.push(item.record.recordId);
-    }
-    const lineList = [...lineIds];
-    let base = await currentBuckets(tx, lane, lineList, nowMs);
+    const lineList = [...new Set(items.map((item) => item.line.id))];
+    const recordIds = items.map((item) => item.record.recordId);
+    const held = await holdBuckets(tx, lane, items, nowMs);
+    let base = new Map(lineList.map((id) => {
+      const list = held.get(id);
+      assert(list !== undefined, 'the buckets of every line of the batch are held');
+      return [id, list];
+    }));
     const recorded = await store().findRecorded(tx, recordIds);
     let locked = false;
     for (;;) {
@@ -422,12 +422,12 @@ export function createUsageCharging(deps: UsageDeps) {
     const items = taken.length === 1 ? (taken[0] as Submission).items : taken.flatMap((one) => one.items);
     const nowMs = Math.max(...taken.map((one) => one.nowMs));
     const recordIds = items.map((item) => item.record.recordId);
-    const base = await currentBuckets(database.db, lane, [...new Set(items.map((item) => item.line.id))], nowMs);
+    const held = await holdBuckets(database.db, lane, items, nowMs);
     const recorded = await store().findRecorded(database.db, recordIds);
     for (const id of recordIds) if (inFlight.has(id)) recorded.add(id);
-    const batch = rateBatch(items, base, recorded, nowMs);
+    const batch = rateBatch(items, held, recorded, nowMs);
     const thresholds = thresholdWrites(findCrossings(batch.groups), nowMs);
-    for (const list of base.values()) for (const bucket of list) bucket.remainingBefore = bucket.remaining;
+    for (const bucket of batch.drawn) bucket.remainingBefore = bucket.remaining;
     const written = batch.writes.records.map((r) => r.record_id);
     for (const id of written) inFlight.add(id);
     const reply = (writer as UsageWriter).write({ epoch, writes: batch.writes, thresholds });
