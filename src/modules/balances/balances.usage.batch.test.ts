@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BucketKind } from './balances.js';
 import { compareRatingBuckets, type RatingBucket } from './balances.rating.js';
 import { findCrossings, rateBatch, type Rateable } from './balances.usage.batch.js';
+import { recordIdsOf, recordsOf } from './balances.usage.repository.js';
 
 const T = 1_000_000;
 let serial = 0;
@@ -39,7 +40,12 @@ describe('rateBatch', () => {
     const b1 = bucket('lin_b', 'data', 50);
     const items = [item('lin_a', 80), item('lin_b', 10), item('lin_a', 80), item('lin_a', 80)];
     const batch = rateBatch(items, linesOf(a1, a2, b1), new Set(), T);
-    const { records, debits } = batch.writes;
+    const { debits } = batch.writes;
+    const records = recordsOf(batch.writes.records);
+    expect(records[0]).toEqual({
+      record_id: 'rec-1', line_id: 'lin_a', kind: 'data', quantity: 80, country: 'FR', started_at: T, status: 'charged', allowance_units: 80,
+      overage_units: 0, blocked_units: 0, charge_minor: null, currency: null, draws: JSON.stringify([[a1.id, 80]]), created_at: T,
+    });
     // In rating order: line by line, each line's records by start time.
     expect(records.map((r) => [r.record_id, r.status, r.allowance_units, r.draws])).toEqual([
       ['rec-1', 'charged', 80, JSON.stringify([[a1.id, 80]])],
@@ -63,7 +69,7 @@ describe('rateBatch', () => {
     const batch = rateBatch(items, linesOf(a1), new Set(['old']), T);
     expect(batch.results.map((r) => r.status)).toEqual(['partially_charged', 'charged', 'duplicate', 'duplicate']);
     expect(batch.results[0]?.allowanceUnits).toBe(30);
-    expect(batch.writes.records).toHaveLength(2);
+    expect(recordIdsOf(batch.writes.records)).toEqual(['rec-2', 'rec-1']);
   });
 
   it("finds the thresholds a line's group of buckets crossed with the batch, once each", () => {

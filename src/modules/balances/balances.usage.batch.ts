@@ -1,7 +1,7 @@
 import { crossedThreshold, rateUsage, type OverageTerms, type RatingBucket, type ThresholdPercent } from './balances.rating.js';
 import { duplicate, type UsageDraw, type UsageRecordInput, type UsageResult } from './balances.usage.js';
 import type { UsageLineRef } from './balances.usage.ports.js';
-import type { NewUsageRecord, UsageWrites } from './balances.usage.repository.js';
+import { appendRecord, type RecordValues, type UsageWrites } from './balances.usage.repository.js';
 
 /**
  * Rating of one batch in memory (no I/O): the records grouped per line, each line's records in
@@ -73,8 +73,9 @@ export function rateBatch(
     if (list === undefined) byLine.set(item.line.id, [at]);
     else list.push(at);
   });
-  const records: NewUsageRecord[] = [];
-  const drawn = new Map<RatingBucket, number>();
+  const records: RecordValues = [];
+  const debits: Array<UsageWrites['debits'][number]> = [];
+  const drawn: RatingBucket[] = [];
   const groups: DrawnGroup[] = [];
   for (const [lineId, list] of byLine) {
     // Array sort is stable: records that started at the same instant keep their order.
@@ -96,24 +97,24 @@ export function rateBatch(
         }
         stored = JSON.stringify(pairs);
       }
-      records.push({
-        record_id: record.recordId, line_id: lineId, kind: record.type, quantity: record.quantity, country,
-        started_at: record.startedAtMs, status: rated.status, allowance_units: rated.allowanceUnits,
-        overage_units: rated.overageUnits, blocked_units: rated.blockedUnits, charge_minor: rated.charge?.amountMinor ?? null,
-        currency: rated.charge?.currency ?? null, draws: stored, created_at: nowMs,
-      });
+      appendRecord(records, record.recordId, lineId, record.type, record.quantity, country, record.startedAtMs, rated.status,
+        rated.allowanceUnits, rated.overageUnits, rated.blockedUnits, rated.charge?.amountMinor ?? null, rated.charge?.currency ?? null,
+        stored, nowMs);
       results[at] = {
         recordId: record.recordId, status: rated.status, lineId, country, allowanceUnits: rated.allowanceUnits,
         overageUnits: rated.overageUnits, blockedUnits: rated.blockedUnits, charge: rated.charge, draws,
       };
     }
     if (lineDrawn.size > 0) {
-      for (const [bucket, amount] of lineDrawn) drawn.set(bucket, amount);
+      // A bucket is one line's: its debit is complete once the line is rated.
+      for (const [bucket, amount] of lineDrawn) {
+        debits.push({ bucketId: bucket.id, amount, remainingBefore: bucket.remainingBefore });
+        drawn.push(bucket);
+      }
       groups.push(...drawnGroups(lineId, buckets, lineDrawn, nowMs));
     }
   }
-  const debits = [...drawn].map(([bucket, amount]) => ({ bucketId: bucket.id, amount, remainingBefore: bucket.remainingBefore }));
-  return { results, writes: { records, debits, createdAtMs: nowMs }, groups, drawn: [...drawn.keys()] };
+  return { results, writes: { records, debits, createdAtMs: nowMs }, groups, drawn };
 }
 
 /** The groups (kind, or money per currency) of buckets usable now that the line drew from. */

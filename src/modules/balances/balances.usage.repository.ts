@@ -62,10 +62,57 @@ export interface RatingBucketRow {
 /** A usage record as charging writes it (its own ledger transaction: no `ltx_id`). */
 export type NewUsageRecord = Omit<UsageRecordTable, 'ltx_id'>;
 
+/** The columns of a usage record as charging writes them, in the order of `RecordValues`. */
+const RECORD_FIELDS = [
+  'record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status', 'allowance_units', 'overage_units',
+  'blocked_units', 'charge_minor', 'currency', 'draws', 'created_at',
+] as const satisfies ReadonlyArray<keyof NewUsageRecord>;
+const RECORD_COLUMNS = RECORD_FIELDS.join(', ');
+export const RECORD_WIDTH = RECORD_FIELDS.length;
+
+/**
+ * Usage records as one flat array: `RECORD_WIDTH` values a record, in the order of `RECORD_FIELDS`
+ * (`appendRecord`). A batch crosses to the SQLite writer thread as one array of primitives, which is
+ * copied much faster than an object a record (whose copy repeats every property name), and charging
+ * makes no object a record for it.
+ */
+export type RecordValues = Array<string | number | null>;
+
+/** Appends a record to `values` (the order of `RECORD_FIELDS`). */
+export function appendRecord(
+  values: RecordValues, recordId: string, lineId: string, kind: UsageKind, quantity: number, country: string, startedAtMs: number,
+  status: RatedStatus, allowanceUnits: number, overageUnits: number, blockedUnits: number, chargeMinor: number | null,
+  currency: Currency | null, draws: string | null, createdAtMs: number,
+): void {
+  values.push(recordId, lineId, kind, quantity, country, startedAtMs, status, allowanceUnits, overageUnits, blockedUnits, chargeMinor,
+    currency, draws, createdAtMs);
+}
+
+/** One column of `values`. */
+function recordColumn(values: RecordValues, field: (typeof RECORD_FIELDS)[number]): RecordValues {
+  const out: RecordValues = [];
+  for (let i = RECORD_FIELDS.indexOf(field); i < values.length; i += RECORD_WIDTH) out.push(values[i] as string | number | null);
+  return out;
+}
+
+/** The record ids of `values`, in order. */
+export function recordIdsOf(values: RecordValues): string[] {
+  return recordColumn(values, 'record_id') as string[];
+}
+
+/** `values` as objects (tests, and reading a batch back). */
+export function recordsOf(values: RecordValues): NewUsageRecord[] {
+  const out: NewUsageRecord[] = [];
+  for (let i = 0; i < values.length; i += RECORD_WIDTH) {
+    out.push(Object.fromEntries(RECORD_FIELDS.map((field, k) => [field, values[i + k]])) as unknown as NewUsageRecord);
+  }
+  return out;
+}
+
 /** Everything one charged batch writes, in one transaction. */
 export interface UsageWrites {
   /** In rating order (the PostgreSQL store inserts them in record-id order, see `UsageStore`). */
-  readonly records: readonly NewUsageRecord[];
+  readonly records: RecordValues;
   /** One per bucket drawn: the sum of the batch's draws on it, and its remaining amount as rated. */
   readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number; readonly remainingBefore: number }>;
   readonly createdAtMs: number;
@@ -123,7 +170,6 @@ const CHANGED: WriteOutcome = { kind: 'changed' };
 /** `RatingBucketRow` in the order of the SQLite bucket read's columns. */
 type BucketTuple = [string, string, BucketKind, Currency | null, number, number, number, number, number, string];
 const BUCKET_ROW_COLUMNS = 'id, line_id, kind, currency, granted, valid_from, valid_until, priority, coverage_countries';
-const RECORD_COLUMNS = 'record_id, line_id, kind, quantity, country, started_at, status, allowance_units, overage_units, blocked_units, charge_minor, currency, draws, created_at';
 
 function sqliteStatements(handle: SqliteDatabase.Database) {
   return {
@@ -155,9 +201,14 @@ function sqliteWriteStatements(handle: SqliteDatabase.Database) {
   };
 }
 
-function insertRecord(s: ReturnType<typeof sqliteWriteStatements>, r: NewUsageRecord): boolean {
-  return s.record.run(r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status,
-    r.allowance_units, r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.draws, r.created_at).changes === 1;
+/** Inserts the records of `values`; false when one was stored already (the ones before it are inserted). */
+function insertRecords(s: ReturnType<typeof sqliteWriteStatements>, v: RecordValues): boolean {
+  for (let i = 0; i < v.length; i += RECORD_WIDTH) {
+    const inserted = s.record.run(v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8], v[i + 9],
+      v[i + 10], v[i + 11], v[i + 12], v[i + 13]).changes === 1;
+    if (!inserted) return false;
+  }
+  return true;
 }
 
 /**
@@ -200,7 +251,7 @@ export function sqliteWriter(handle: SqliteDatabase.Database): (batch: WriterBat
     for (const d of batch.writes.debits) {
       if (s.debit.run(d.amount, d.amount, d.bucketId, d.remainingBefore, d.amount).changes !== 1) return { kind: 'changed' };
     }
-    for (const r of batch.writes.records) if (!insertRecord(s, r)) return { kind: 'duplicates' };
+    if (!insertRecords(s, batch.writes.records)) return { kind: 'duplicates' };
     for (const { rows, notices: statements } of batch.thresholds) {
       let told = false;
       rows.forEach((row, k) => {
@@ -279,15 +330,10 @@ function sqliteStore(handle: SqliteDatabase.Database): UsageStore {
         }
         return CHANGED;
       }
-      for (const r of w.records) assert(insertRecord(s, r), 'a usage record stored since it was looked for in the same transaction');
+      assert(insertRecords(s, w.records), 'a usage record stored since it was looked for in the same transaction');
       return WRITTEN;
     },
   };
-}
-
-/** Column arrays for `unnest`, one per field. */
-function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): Array<Array<T[K]>> {
-  return keys.map((key) => rows.map((row) => row[key]));
 }
 
 const postgresStore: UsageStore = {
@@ -344,8 +390,8 @@ const postgresStore: UsageStore = {
         return CHANGED;
       }
     }
-    const r = columns(w.records, ['record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status',
-      'allowance_units', 'overage_units', 'blocked_units', 'charge_minor', 'currency', 'draws'] as const);
+    const r = (['record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status', 'allowance_units', 'overage_units',
+      'blocked_units', 'charge_minor', 'currency', 'draws'] as const).map((field) => recordColumn(w.records, field));
     // In record-id order: concurrent batches insert twins in the same order, so one waits for the
     // other instead of each holding what the other waits for (see `UsageStore`).
     const inserted = await sql<{ record_id: string }>`insert into usage_record (${sql.raw(RECORD_COLUMNS)})
@@ -358,10 +404,11 @@ const postgresStore: UsageStore = {
           blocked_units, charge_minor, currency, draws)
       order by record_id
       on conflict (record_id) do nothing returning record_id`.execute(tx);
-    if (inserted.rows.length !== w.records.length) {
+    const recordIds = r[0] as string[];
+    if (inserted.rows.length !== recordIds.length) {
       await sql`rollback to savepoint usage_batch`.execute(tx);
       const stored = new Set(inserted.rows.map((row) => row.record_id));
-      return { kind: 'duplicates', recordIds: new Set(w.records.map((row) => row.record_id).filter((id) => !stored.has(id))) };
+      return { kind: 'duplicates', recordIds: new Set(recordIds.filter((id) => !stored.has(id))) };
     }
     await sql`release savepoint usage_batch`.execute(tx);
     return WRITTEN;

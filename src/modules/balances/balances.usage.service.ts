@@ -10,7 +10,7 @@ import {
 import { createUsageChart } from './balances.usage.chart.js';
 import { THRESHOLD_JOB, createThresholdNoticeJob, thresholdJobDedupeKey, type ThresholdNotice } from './balances.usage.notices.js';
 import {
-  insertThresholds, usageStoreFor, type RatingBucketRow, type ThresholdWrites, type UsageStore, type UsageThresholdTable, type WriterReply,
+  insertThresholds, recordIdsOf, usageStoreFor, type RatingBucketRow, type ThresholdWrites, type UsageStore, type UsageThresholdTable, type WriterReply,
 } from './balances.usage.repository.js';
 import { createUsageWriter, type UsageWriter } from './balances.usage.pipeline.js';
 import type { UsageDeps, UsageLineRef, UsagePeriodRef } from './balances.usage.ports.js';
@@ -428,7 +428,7 @@ export function createUsageCharging(deps: UsageDeps) {
     const batch = rateBatch(items, held, recorded, nowMs);
     const thresholds = thresholdWrites(findCrossings(batch.groups), nowMs);
     for (const bucket of batch.drawn) bucket.remainingBefore = bucket.remaining;
-    const written = batch.writes.records.map((r) => r.record_id);
+    const written = recordIdsOf(batch.writes.records);
     for (const id of written) inFlight.add(id);
     const reply = (writer as UsageWriter).write({ epoch, writes: batch.writes, thresholds });
     return { taken, results: batch.results, recordIds: written, reply };

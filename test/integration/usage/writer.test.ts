@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBuckets } from '../../../src/modules/balances/balances.repository.js';
 import { createUsageWriter } from '../../../src/modules/balances/balances.usage.pipeline.js';
-import type { NewUsageRecord, WriterBatch } from '../../../src/modules/balances/balances.usage.repository.js';
+import { appendRecord, type NewUsageRecord, type RecordValues, type WriterBatch } from '../../../src/modules/balances/balances.usage.repository.js';
 import { thresholdJobDedupeKey } from '../../../src/modules/balances/balances.usage.notices.js';
 import { THRESHOLD_JOB } from '../../../src/modules/balances/index.js';
 import { createIdFactory } from '../../../src/platform/ids.js';
@@ -39,7 +39,15 @@ describe('the SQLite usage writer thread', () => {
     });
     const batch = (epoch: number, before: number, records: NewUsageRecord[], thresholds: WriterBatch['thresholds'] = []): WriterBatch => ({
       epoch, thresholds,
-      writes: { debits: [{ bucketId: first, amount: records.reduce((sum, r) => sum + r.quantity, 0), remainingBefore: before }], records, createdAtMs: nowMs },
+      writes: {
+        debits: [{ bucketId: first, amount: records.reduce((sum, r) => sum + r.quantity, 0), remainingBefore: before }],
+        records: records.reduce<RecordValues>((values, r) => {
+          appendRecord(values, r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status, r.allowance_units,
+            r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.draws, r.created_at);
+          return values;
+        }, []),
+        createdAtMs: nowMs,
+      },
     });
     const crossing = (bucketIds: string[]) => ({
       rows: bucketIds.map((bucketId) => ({ bucket_id: bucketId, threshold: 80, line_id: line.lineId, created_at: nowMs, notified_at: null })),
