@@ -68,7 +68,7 @@ const RECORD_FIELDS = [
   'blocked_units', 'charge_minor', 'currency', 'draws', 'created_at',
 ] as const satisfies ReadonlyArray<keyof NewUsageRecord>;
 const RECORD_COLUMNS = RECORD_FIELDS.join(', ');
-export const RECORD_WIDTH = RECORD_FIELDS.length;
+const RECORD_WIDTH = RECORD_FIELDS.length;
 
 /**
  * Usage records as one flat array: `RECORD_WIDTH` values a record, in the order of `RECORD_FIELDS`
@@ -100,7 +100,7 @@ export function recordIdsOf(values: RecordValues): string[] {
   return recordColumn(values, 'record_id') as string[];
 }
 
-/** `values` as objects (tests, and reading a batch back). */
+/** `values` as objects (for tests). */
 export function recordsOf(values: RecordValues): NewUsageRecord[] {
   const out: NewUsageRecord[] = [];
   for (let i = 0; i < values.length; i += RECORD_WIDTH) {
