@@ -25,8 +25,8 @@ if (webBuildIsStale()) {
     process.exit(1);
   }
 }
-// A young generation of 64 MB a half (V8's default is 16): charging allocates a few objects per usage
-// record that live for one batch, and fewer of them outlive a smaller one to be copied and promoted.
+// Semi-spaces (the two halves of V8's young generation) of 64 MB instead of 16: charging makes a few
+// objects per usage record that live as long as their batch, and fewer of them are copied and promoted.
 const server = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=64', 'dist/src/cli/main.js', 'serve'], { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code) => process.exit(code ?? 0));
