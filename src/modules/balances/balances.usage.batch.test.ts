@@ -87,4 +87,16 @@ describe('rateBatch', () => {
     const rest = rateBatch([item('lin_a', 100)], linesOf(a1, a2), new Set(), T);
     expect(findCrossings(rest.groups).map((c) => c.threshold)).toEqual([100]);
   });
+
+  it('guards the buckets of a drawn group that were not drawn from with a debit of nothing, so that its thresholds count what they hold', () => {
+    index = 0;
+    const a1 = bucket('lin_a', 'data', 100);
+    const a2 = bucket('lin_a', 'data', 100, { validUntilMs: T + 5000 });
+    const voice = bucket('lin_a', 'voice', 60);
+    const sms = bucket('lin_a', 'sms', 10);
+    const batch = rateBatch([item('lin_a', 30)], linesOf(a1, a2, voice, sms), new Set(), T);
+    // The voice and SMS buckets are of no group drawn from: no debit.
+    expect(batch.writes.debits).toEqual([{ bucketId: a1.id, amount: 30, remainingBefore: 100 }, { bucketId: a2.id, amount: 0, remainingBefore: 100 }]);
+    expect(batch.drawn).toEqual([a1]);
+  });
 });

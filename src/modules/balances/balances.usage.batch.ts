@@ -111,7 +111,15 @@ export function rateBatch(
         debits.push({ bucketId: bucket.id, amount, remainingBefore: bucket.remainingBefore });
         drawn.push(bucket);
       }
-      groups.push(...drawnGroups(lineId, buckets, lineDrawn, nowMs));
+      for (const group of drawnGroups(lineId, buckets, lineDrawn, nowMs)) {
+        groups.push(group);
+        // A bucket of the group not drawn from takes a debit of nothing that holds only while it has
+        // what it was rated on: another process may have drawn from it meanwhile, and the group's
+        // used share (its thresholds) would be reckoned on an amount it no longer has.
+        for (const bucket of group.buckets) {
+          if (!lineDrawn.has(bucket)) debits.push({ bucketId: bucket.id, amount: 0, remainingBefore: bucket.remainingBefore });
+        }
+      }
     }
   }
   return { results, writes: { records, debits, createdAtMs: nowMs }, groups, drawn };

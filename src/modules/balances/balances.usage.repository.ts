@@ -113,7 +113,10 @@ export function recordsOf(values: RecordValues): NewUsageRecord[] {
 export interface UsageWrites {
   /** In rating order (the PostgreSQL store inserts them in record-id order, see `UsageStore`). */
   readonly records: RecordValues;
-  /** One per bucket drawn: the sum of the batch's draws on it, and its remaining amount as rated. */
+  /**
+   * One per bucket drawn: the sum of the batch's draws on it, and its remaining amount as rated; and
+   * one of nothing per bucket not drawn from of a group drawn from (its thresholds count it).
+   */
   readonly debits: ReadonlyArray<{ readonly bucketId: string; readonly amount: number; readonly remainingBefore: number }>;
   readonly createdAtMs: number;
 }

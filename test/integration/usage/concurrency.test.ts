@@ -321,4 +321,29 @@ describeEachStoreApp('usage idempotency, concurrency, expiry and thresholds', (g
     expect(rows.filter((r) => r.notified_at !== null)).toHaveLength(3);
     await ledgerSound(line.lineId);
   });
+
+  it('counts what another writer took from a bucket it did not draw from when it tells of a threshold', async () => {
+    const { app } = get();
+    const { balances } = app.roamline.services;
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const plan = await selectBuckets(db()).where('line_id', '=', line.lineId).where('kind', '=', 'data').executeTakeFirstOrThrow();
+    const granted = Number(plan.granted);
+    const japan = await grantBucket(app, line.lineId, { kind: 'data', amount: granted, coverage: JAPAN }, now());
+    const send = async (quantity: number) => {
+      const [result] = await postUsage(app, [record(line, 'data', quantity, now(), { country: 'JP' })]);
+      await app.roamline.jobs.runDue();
+      return result;
+    };
+    // Charged once, the line's buckets are held in memory.
+    expect(await send(1)).toMatchObject({ status: 'charged', draws: [expect.objectContaining({ bucketId: japan })] });
+    // Another writer takes all of the plan's data: its buckets are not touched by the next charge.
+    expect(await inTransaction(db(), (tx) => balances.debit(tx, plan.id, granted, { reason: 'usage', reference: 'another writer' })))
+      .toMatchObject({ ok: true });
+    // The data used is now 85 % of what the line was granted (35 % on the amounts held before).
+    expect(await send(Math.round(granted * 0.7))).toMatchObject({ status: 'charged', draws: [expect.objectContaining({ bucketId: japan })] });
+    const notices = (await outboxFor(line.client, line.msisdn)).filter((m) => m.template.startsWith('balances.'));
+    expect(notices.map((m) => m.template)).toEqual(['balances.data_80']);
+    expect(await bucket(plan.id)).toMatchObject({ remaining: 0, used: granted });
+    await ledgerSound(line.lineId);
+  });
 }, { networkApiKey: 'network-key-for-tests-0123456789' });
