@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import { COUNTER_ACCOUNT, LEDGER_TRANSACTION_KINDS, type LedgerTransactionKind, unitOf } from './balances.js';
 import { selectBuckets, type BucketRow } from './balances.repository.js';
+import { sameLineTail } from './balances.usage.repository.js';
 
 export const LEDGER_VIOLATION_RULES = [
   /** The postings of a transaction do not add up to zero for some line and unit. */
@@ -51,7 +52,7 @@ export async function checkLedgerInvariants(db: Executor, lineId?: string): Prom
 async function findUnbalanced(db: Executor, lineId: string | undefined): Promise<LedgerViolation[]> {
   const rows = await db.selectFrom('ledger_entry')
     .select(['ltx_id', 'line_id', 'unit', sql<number | string>`sum(amount)`.as('total')])
-    .$if(lineId !== undefined, (qb) => qb.where('line_id', '=', lineId ?? ''))
+    .$if(lineId !== undefined, (qb) => qb.where(sameLineTail('line_id', lineId ?? '')).where('line_id', '=', lineId ?? ''))
     .groupBy(['ltx_id', 'line_id', 'unit'])
     .having(sql`sum(amount)`, '<>', 0)
     .limit(REPORT_LIMIT)
@@ -67,7 +68,7 @@ async function findMisshapenPostings(db: Executor, lineId: string | undefined): 
   );
   const rows = await db.selectFrom('ledger_entry as p')
     .select(['p.id', 'p.account', 'p.amount', 'p.kind'])
-    .$if(lineId !== undefined, (qb) => qb.where('p.line_id', '=', lineId ?? ''))
+    .$if(lineId !== undefined, (qb) => qb.where(sameLineTail('p.line_id', lineId ?? '')).where('p.line_id', '=', lineId ?? ''))
     .where(sql<boolean>`not (
       (p.account = 'bucket' and p.bucket_id is not null
         and ((p.kind = 'grant' and p.amount > 0) or (p.kind <> 'grant' and p.amount < 0)))
@@ -86,14 +87,14 @@ interface BucketSums {
 }
 
 async function checkBuckets(db: Executor, lineId: string | undefined): Promise<LedgerViolation[]> {
-  // For one line, the postings that name the line (so its usage records are read by the line's
-  // index, not by expanding every record); a posting that names another line on one of its buckets
+  // For one line, the postings that name the line (PostgreSQL reads its usage records by the line
+  // tail index; SQLite does not take the condition into the view and expands every record); a posting that names another line on one of its buckets
   // shows as `posting_mismatch` in the check of the line it names.
   const sumRows = await db.selectFrom('ledger_entry as p')
     .innerJoin('bucket as b', 'b.id', 'p.bucket_id')
     .select(['p.bucket_id', 'p.kind', 'p.unit', 'p.line_id', 'b.line_id as bucket_line_id', 'b.kind as bucket_kind', 'b.currency',
       sql<number | string>`sum(p.amount)`.as('total')])
-    .$if(lineId !== undefined, (qb) => qb.where('p.line_id', '=', lineId ?? ''))
+    .$if(lineId !== undefined, (qb) => qb.where(sameLineTail('p.line_id', lineId ?? '')).where('p.line_id', '=', lineId ?? ''))
     .groupBy(['p.bucket_id', 'p.kind', 'p.unit', 'p.line_id', 'b.line_id', 'b.kind', 'b.currency'])
     .execute();
   const violations: LedgerViolation[] = [];
@@ -109,7 +110,7 @@ async function checkBuckets(db: Executor, lineId: string | undefined): Promise<L
     sums.set(bucketId, entry);
   }
   const buckets = await selectBuckets(db)
-    .$if(lineId !== undefined, (qb) => qb.where('line_id', '=', lineId ?? ''))
+    .$if(lineId !== undefined, (qb) => qb.where(sameLineTail('line_id', lineId ?? '')).where('line_id', '=', lineId ?? ''))
     .execute();
   for (const bucket of buckets) {
     violations.push(...checkBucket(bucket, sums.get(bucket.id)));

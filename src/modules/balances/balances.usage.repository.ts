@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import { assert } from '../../platform/assert.js';
 import type { Database, Executor, Tx } from '../../platform/db/database.js';
@@ -446,6 +446,16 @@ export async function markThresholdNotified(tx: Tx, bucketId: string, threshold:
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * `column` (a line id) has the tail of `lineId`: the condition by which a query finds a line's usage
+ * records through `usage_record_line_tail_idx`, whose key is this expression (SQLite and PostgreSQL
+ * use an expression index only for the very expression). Lines may share a tail: with it, compare
+ * the whole id too.
+ */
+export function sameLineTail(column: string, lineId: string): RawBuilder<boolean> {
+  return sql<boolean>`substr(${sql.ref(column)}, 24) = substr(${lineId}, 24)`;
+}
+
 export interface UsageSlotRow {
   slot: number | string;
   kind: UsageKind;
@@ -456,7 +466,12 @@ export interface UsageSlotRow {
 }
 
 /** A line's usage in `[fromMs, toMs)`, summed per slot of `slotMs` (aligned to the epoch), kind and currency. */
-export async function selectUsageSlots(db: Executor, lineId: string, fromMs: number, toMs: number, slotMs: number): Promise<UsageSlotRow[]> {
+export function selectUsageSlots(db: Executor, lineId: string, fromMs: number, toMs: number, slotMs: number): Promise<UsageSlotRow[]> {
+  return usageSlotsQuery(db, lineId, fromMs, toMs, slotMs).execute();
+}
+
+/** The query of `selectUsageSlots` (its plan is tested). */
+export function usageSlotsQuery(db: Executor, lineId: string, fromMs: number, toMs: number, slotMs: number) {
   const slot = sql<number | string>`(started_at / ${sql.lit(slotMs)}) * ${sql.lit(slotMs)}`;
   return db.selectFrom('usage_record')
     .select([
@@ -465,7 +480,6 @@ export async function selectUsageSlots(db: Executor, lineId: string, fromMs: num
       sql<number | string>`sum(blocked_units)`.as('blocked'),
       sql<number | string>`sum(coalesce(charge_minor, 0))`.as('charged'),
     ])
-    .where('line_id', '=', lineId).where('started_at', '>=', fromMs).where('started_at', '<', toMs)
-    .groupBy([slot, 'kind', 'currency'])
-    .execute();
+    .where(sameLineTail('line_id', lineId)).where('line_id', '=', lineId).where('started_at', '>=', fromMs).where('started_at', '<', toMs)
+    .groupBy([slot, 'kind', 'currency']);
 }

@@ -1,6 +1,8 @@
+import { CompiledQuery, sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { GB_BYTES, MB_BYTES } from '../../../src/platform/money.js';
 import { checkLedgerInvariants } from '../../../src/modules/balances/index.js';
+import { selectUsageSlots, usageSlotsQuery } from '../../../src/modules/balances/balances.usage.repository.js';
 import { describeEachStoreApp } from '../../support/app.js';
 import { expectProblem, newClient } from '../../support/accounts.js';
 import { seedCatalog } from '../../support/orders.js';
@@ -129,6 +131,39 @@ describeEachStoreApp('usage rating', (get) => {
     expectProblem(await stranger.get(`/api/v1/lines/${line.lineId}/usage`), 401, 'auth.required');
     expectProblem(await line.client.get(`/api/v1/lines/${line.lineId}/usage?granularity=hour&from=${new Date(hour - 8 * 86_400_000).toISOString()}`), 400, 'usage.range_invalid');
     expectProblem(await line.client.get(`/api/v1/lines/${line.lineId}/usage?from=${to}&to=${from}`), 400, 'usage.range_invalid');
+  });
+
+  it("reads a line's usage by the tail of its id, through the index, and only the line's own when another line's id ends the same", async () => {
+    const { app, database } = get();
+    const { db } = database;
+    const line = await lineWithPlan(app, 'EU-COMBO-15D', 'EUR');
+    const at = now();
+    await postUsage(app, [record(line, 'data', 1000, at)]);
+    // Lines may share the 7 characters of the tail: a record of another line with this one's tail.
+    const twin = `lin_${'0'.repeat(19)}${line.lineId.slice(-7)}`;
+    expect(twin).not.toBe(line.lineId);
+    await db.insertInto('usage_record').values({
+      record_id: recordId(), line_id: twin, kind: 'data', quantity: 5000, country: 'FR', started_at: at, status: 'blocked',
+      allowance_units: 0, overage_units: 0, blocked_units: 5000, charge_minor: null, currency: null, ltx_id: null, draws: null, created_at: at,
+    }).execute();
+    const hour = 3_600_000;
+    const rows = await selectUsageSlots(db, line.lineId, at - hour, at + hour, hour);
+    expect(rows.map((r) => [r.kind, Number(r.served), Number(r.blocked)])).toEqual([['data', 1000, 0]]);
+    expect((await selectUsageSlots(db, twin, at - hour, at + hour, hour)).map((r) => Number(r.blocked))).toEqual([5000]);
+    const query = usageSlotsQuery(db, line.lineId, at - hour, at + hour, hour).compile();
+    let plan: string;
+    if (database.sqlite !== undefined) {
+      plan = database.sqlite.prepare<unknown[], { detail: string }>(`explain query plan ${query.sql}`).all(...query.parameters).map((r) => r.detail).join('\n');
+    } else {
+      // The table is small: without this, a sequential scan may well be cheaper.
+      plan = await db.transaction().execute(async (trx) => {
+        await sql`set local enable_seqscan = off`.execute(trx);
+        const explained = await trx.executeQuery<Record<string, string>>(CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]));
+        return explained.rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+    }
+    expect(plan).toContain('usage_record_line_tail_idx');
+    expect(await checkLedgerInvariants(db, line.lineId)).toEqual([]);
   });
 
   it('answers per local day or hour of the time zone asked for (a Shanghai day starts at 16:00 UTC, a Kolkata hour at half past)', async () => {
