@@ -1,4 +1,4 @@
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { SECOND_MS } from '../../../src/platform/clock.js';
 import { expectProblem } from '../../support/accounts.js';
 import type { TestClient } from '../../support/http.js';
@@ -179,6 +179,9 @@ describePayments('payments: Stripe', (get) => {
     }
     expect(payment.status).toBe('unknown');
     expect(t.gateway.order(orderId).status).toBe('pending_payment');
+    // The SDK tries once more after its own timeout, with our key, which Stripe answers with the
+    // intent it made the first time (waited for here, so that it does not land in a later test).
+    await vi.waitFor(() => expect(stripe.requests.filter((r) => r.idempotencyKey === `rl_${payment.id}`)).toHaveLength(2), { timeout: 10_000 });
     t.clock.advance(31 * SECOND_MS);
     await t.jobs.runDue();
     expect(await paymentRow(t, payment.id)).toMatchObject({ status: 'succeeded' });
