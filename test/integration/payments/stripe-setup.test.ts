@@ -1,4 +1,4 @@
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { SECOND_MS } from '../../../src/platform/clock.js';
 import { NOT_FOUND_GRACE_MS } from '../../../src/modules/payments/payments.js';
 import { expectProblem, newClient, signUp } from '../../support/accounts.js';
@@ -158,6 +158,8 @@ describePayments('payments: saving a card with a Stripe SetupIntent', (get) => {
     const t = get();
     const client = newClient(t.app);
     await signUp(client);
+    const sessionCreates = () => stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions').length;
+    const before = sessionCreates();
     stripe.hangSessions = true;
     let setup: SetupReply;
     try {
@@ -167,6 +169,9 @@ describePayments('payments: saving a card with a Stripe SetupIntent', (get) => {
     }
     expect(setup).toMatchObject({ status: 'unknown' });
     expect(setup.actionUrl).toBeUndefined();
+    // The SDK tries once more after its own timeout (with the same key): waited for here, so that
+    // it does not land in a later test.
+    await vi.waitFor(() => expect(sessionCreates() - before).toBe(2), { timeout: 10_000 });
     const current = async (): Promise<SetupReply> => setupOf(await client.get(`/api/v1/payment-methods/setups/${setup.id}`));
     // Within the grace period the call might still land: the job asks again later.
     t.clock.advance(31 * SECOND_MS);
