@@ -88,8 +88,9 @@ interface BucketSums {
 
 async function checkBuckets(db: Executor, lineId: string | undefined): Promise<LedgerViolation[]> {
   // For one line, the postings that name the line (PostgreSQL reads its usage records by the line
-  // tail index; SQLite does not take the condition into the view and expands every record); a posting that names another line on one of its buckets
-  // shows as `posting_mismatch` in the check of the line it names.
+  // tail index; SQLite does not take the condition into the view and expands every record); a
+  // posting that names another line on one of its buckets shows as `posting_mismatch` in the check
+  // of the line it names.
   const sumRows = await db.selectFrom('ledger_entry as p')
     .innerJoin('bucket as b', 'b.id', 'p.bucket_id')
     .select(['p.bucket_id', 'p.kind', 'p.unit', 'p.line_id', 'b.line_id as bucket_line_id', 'b.kind as bucket_kind', 'b.currency',
@@ -110,7 +111,7 @@ async function checkBuckets(db: Executor, lineId: string | undefined): Promise<L
     sums.set(bucketId, entry);
   }
   const buckets = await selectBuckets(db)
-    .$if(lineId !== undefined, (qb) => qb.where(sameLineTail('line_id', lineId ?? '')).where('line_id', '=', lineId ?? ''))
+    .$if(lineId !== undefined, (qb) => qb.where('line_id', '=', lineId ?? ''))
     .execute();
   for (const bucket of buckets) {
     violations.push(...checkBucket(bucket, sums.get(bucket.id)));
