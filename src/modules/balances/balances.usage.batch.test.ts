@@ -41,7 +41,7 @@ describe('rateBatch', () => {
     const items = [item('lin_a', 80), item('lin_b', 10), item('lin_a', 80), item('lin_a', 80)];
     const batch = rateBatch(items, linesOf(a1, a2, b1), new Set(), T);
     const { debits } = batch.writes;
-    const records = recordsOf(batch.writes.records);
+    const records = recordsOf(batch.writes);
     expect(records[0]).toEqual({
       record_id: 'rec-1', line_id: 'lin_a', kind: 'data', quantity: 80, country: 'FR', started_at: T, status: 'charged', allowance_units: 80,
       overage_units: 0, blocked_units: 0, charge_minor: null, currency: null, draws: JSON.stringify([[a1.id, 80]]), created_at: T,

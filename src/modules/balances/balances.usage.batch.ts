@@ -99,7 +99,7 @@ export function rateBatch(
       }
       appendRecord(records, record.recordId, lineId, record.type, record.quantity, country, record.startedAtMs, rated.status,
         rated.allowanceUnits, rated.overageUnits, rated.blockedUnits, rated.charge?.amountMinor ?? null, rated.charge?.currency ?? null,
-        stored, nowMs);
+        stored);
       results[at] = {
         recordId: record.recordId, status: rated.status, lineId, country, allowanceUnits: rated.allowanceUnits,
         overageUnits: rated.overageUnits, blockedUnits: rated.blockedUnits, charge: rated.charge, draws,

@@ -62,12 +62,15 @@ export interface RatingBucketRow {
 /** A usage record as charging writes it (its own ledger transaction: no `ltx_id`). */
 export type NewUsageRecord = Omit<UsageRecordTable, 'ltx_id'>;
 
-/** The columns of a usage record as charging writes them, in the order of `RecordValues`. */
+/**
+ * The columns of a usage record that charging rates, in the order of `RecordValues`; `created_at` is
+ * the batch's (`UsageWrites.createdAtMs`).
+ */
 const RECORD_FIELDS = [
   'record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status', 'allowance_units', 'overage_units',
-  'blocked_units', 'charge_minor', 'currency', 'draws', 'created_at',
+  'blocked_units', 'charge_minor', 'currency', 'draws',
 ] as const satisfies ReadonlyArray<keyof NewUsageRecord>;
-const RECORD_COLUMNS = RECORD_FIELDS.join(', ');
+const RECORD_COLUMNS = `${RECORD_FIELDS.join(', ')}, created_at`;
 const RECORD_WIDTH = RECORD_FIELDS.length;
 
 /**
@@ -82,10 +85,10 @@ export type RecordValues = Array<string | number | null>;
 export function appendRecord(
   values: RecordValues, recordId: string, lineId: string, kind: UsageKind, quantity: number, country: string, startedAtMs: number,
   status: RatedStatus, allowanceUnits: number, overageUnits: number, blockedUnits: number, chargeMinor: number | null,
-  currency: Currency | null, draws: string | null, createdAtMs: number,
+  currency: Currency | null, draws: string | null,
 ): void {
   values.push(recordId, lineId, kind, quantity, country, startedAtMs, status, allowanceUnits, overageUnits, blockedUnits, chargeMinor,
-    currency, draws, createdAtMs);
+    currency, draws);
 }
 
 /** One column of `values`. */
@@ -100,11 +103,13 @@ export function recordIdsOf(values: RecordValues): string[] {
   return recordColumn(values, 'record_id') as string[];
 }
 
-/** `values` as objects (for tests). */
-export function recordsOf(values: RecordValues): NewUsageRecord[] {
+/** The records of `writes` as objects (for tests). */
+export function recordsOf(writes: UsageWrites): NewUsageRecord[] {
+  const values = writes.records;
   const out: NewUsageRecord[] = [];
   for (let i = 0; i < values.length; i += RECORD_WIDTH) {
-    out.push(Object.fromEntries(RECORD_FIELDS.map((field, k) => [field, values[i + k]])) as unknown as NewUsageRecord);
+    const record = Object.fromEntries(RECORD_FIELDS.map((field, k) => [field, values[i + k]])) as Omit<NewUsageRecord, 'created_at'>;
+    out.push({ ...record, created_at: writes.createdAtMs });
   }
   return out;
 }
@@ -204,11 +209,12 @@ function sqliteWriteStatements(handle: SqliteDatabase.Database) {
   };
 }
 
-/** Inserts the records of `values`; false when one was stored already (the ones before it are inserted). */
-function insertRecords(s: ReturnType<typeof sqliteWriteStatements>, v: RecordValues): boolean {
+/** Inserts the records of `w`; false when one was stored already (the ones before it are inserted). */
+function insertRecords(s: ReturnType<typeof sqliteWriteStatements>, w: UsageWrites): boolean {
+  const v = w.records;
   for (let i = 0; i < v.length; i += RECORD_WIDTH) {
     const inserted = s.record.run(v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8], v[i + 9],
-      v[i + 10], v[i + 11], v[i + 12], v[i + 13]).changes === 1;
+      v[i + 10], v[i + 11], v[i + 12], w.createdAtMs).changes === 1;
     if (!inserted) return false;
   }
   return true;
@@ -254,7 +260,7 @@ export function sqliteWriter(handle: SqliteDatabase.Database): (batch: WriterBat
     for (const d of batch.writes.debits) {
       if (s.debit.run(d.amount, d.amount, d.bucketId, d.remainingBefore, d.amount).changes !== 1) return { kind: 'changed' };
     }
-    if (!insertRecords(s, batch.writes.records)) return { kind: 'duplicates' };
+    if (!insertRecords(s, batch.writes)) return { kind: 'duplicates' };
     for (const { rows, notices: statements } of batch.thresholds) {
       let told = false;
       rows.forEach((row, k) => {
@@ -333,7 +339,7 @@ function sqliteStore(handle: SqliteDatabase.Database): UsageStore {
         }
         return CHANGED;
       }
-      assert(insertRecords(s, w.records), 'a usage record stored since it was looked for in the same transaction');
+      assert(insertRecords(s, w), 'a usage record stored since it was looked for in the same transaction');
       return WRITTEN;
     },
   };
@@ -393,8 +399,7 @@ const postgresStore: UsageStore = {
         return CHANGED;
       }
     }
-    const r = (['record_id', 'line_id', 'kind', 'quantity', 'country', 'started_at', 'status', 'allowance_units', 'overage_units',
-      'blocked_units', 'charge_minor', 'currency', 'draws'] as const).map((field) => recordColumn(w.records, field));
+    const r = RECORD_FIELDS.map((field) => recordColumn(w.records, field));
     // In record-id order: concurrent batches insert twins in the same order, so one waits for the
     // other instead of each holding what the other waits for (see `UsageStore`).
     const inserted = await sql<{ record_id: string }>`insert into usage_record (${sql.raw(RECORD_COLUMNS)})

@@ -43,7 +43,7 @@ describe('the SQLite usage writer thread', () => {
         debits: [{ bucketId: first, amount: records.reduce((sum, r) => sum + r.quantity, 0), remainingBefore: before }],
         records: records.reduce<RecordValues>((values, r) => {
           appendRecord(values, r.record_id, r.line_id, r.kind, r.quantity, r.country, r.started_at, r.status, r.allowance_units,
-            r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.draws, r.created_at);
+            r.overage_units, r.blocked_units, r.charge_minor, r.currency, r.draws);
           return values;
         }, []),
         createdAtMs: nowMs,
